@@ -1,0 +1,87 @@
+"""One exception hierarchy for the whole library.
+
+Every error knows where it comes from (a file, and a line when there is one)
+so the CLI can print ``path:line: message`` without knowing the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a file, at a line when known."""
+
+    path: Path | str | None
+    message: str
+    line: int | None = None
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}{prefix}{self.message}"
+
+
+class PodcasterError(Exception):
+    """Root of every error podcaster raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        problems: Iterable[Problem] = (),
+    ) -> None:
+        self.problems: list[Problem] = list(problems)
+        if not self.problems:
+            self.problems = [Problem(path, message, line)]
+        self.path = path
+        self.line = line
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+class ConfigError(PodcasterError):
+    """podcast.toml or the environment is wrong."""
+
+
+class CatalogueError(PodcasterError):
+    """An episode file, or the catalogue as a whole, is wrong."""
+
+
+class MediaError(PodcasterError):
+    """An audio or image file cannot be used."""
+
+
+class FeedError(PodcasterError):
+    """The feed cannot be built from a catalogue that loaded."""
+
+
+class StorageError(PodcasterError):
+    """Storage refused, failed, or holds something unexpected."""
+
+
+def raise_if_errors(problems: Iterable[Problem], error_class: type[PodcasterError]) -> None:
+    """Raise *error_class* carrying every error in *problems*, if any."""
+    errors = [problem for problem in problems if problem.is_error]
+    if errors:
+        raise error_class(errors[0].message, path=errors[0].path, line=errors[0].line, problems=errors)

@@ -1,0 +1,247 @@
+"""The typed records of a podcast: show, season, episode, and audio facts.
+
+Everything here is immutable and holds aware datetimes only; loading and
+validation live in :mod:`podcaster.show` and :mod:`podcaster.catalogue`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+# The Podcasting 2.0 namespace fixes this UUID as the base for podcast:guid.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+class EpisodeType(str, Enum):
+    FULL = "full"
+    TRAILER = "trailer"
+    BONUS = "bonus"
+
+
+class ShowType(str, Enum):
+    EPISODIC = "episodic"
+    SERIAL = "serial"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    geo: str | None = None
+    osm: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """An Apple Podcasts category, with an optional subcategory."""
+
+    name: str
+    subcategory: str | None = None
+
+
+@dataclass(frozen=True)
+class Season:
+    number: int
+    name: str
+    description: str = ""
+    artwork: Path | None = None
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Where the public finds the feed, the media and the site."""
+
+    feed: str
+    media: str
+    site: str
+
+    @classmethod
+    def from_feed(cls, feed: str, media: str | None = None, site: str | None = None) -> Urls:
+        """Fill the media and site URLs from the feed URL's location when not given."""
+        parts = urlsplit(feed)
+        origin = f"{parts.scheme}://{parts.netloc}/"
+        media = media or urljoin(feed, "media/")
+        site = site or origin
+        return cls(feed=feed, media=_with_slash(media), site=_with_slash(site))
+
+    def media_url(self, key: str) -> str:
+        return self.media + key
+
+    def site_url(self, path: str = "") -> str:
+        return self.site + path.lstrip("/")
+
+    def season_feed_url(self, number: int) -> str:
+        return urljoin(self.feed, f"saison-{number}.xml")
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+@dataclass(frozen=True)
+class Show:
+    title: str
+    description: str
+    language: str
+    author: str
+    owner: Owner
+    urls: Urls
+    artwork: Path | None = None
+    categories: tuple[Category, ...] = ()
+    explicit: bool = False
+    type: ShowType = ShowType.EPISODIC
+    copyright: str | None = None
+    location: Location | None = None
+    funding: tuple[Funding, ...] = ()
+    persons: tuple[Person, ...] = ()
+    seasons: tuple[Season, ...] = ()
+    subtitle: str | None = None
+    keywords: tuple[str, ...] = ()
+    medium: str = "podcast"
+    locked: bool = True
+    storage: str = "file://public"
+    links: dict[str, str] = field(default_factory=dict)
+    website: dict[str, object] = field(default_factory=dict)
+    root: Path = Path(".")
+
+    @property
+    def podcast_guid(self) -> str:
+        """The Podcasting 2.0 GUID: UUIDv5 of the feed URL without its scheme."""
+        without_scheme = self.urls.feed.split("://", 1)[-1].rstrip("/")
+        return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, without_scheme))
+
+    def season(self, number: int) -> Season | None:
+        for season in self.seasons:
+            if season.number == number:
+                return season
+        return None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    title: str
+    end: float | None = None
+    url: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A transcript file beside the episode, or a URL already online."""
+
+    source: str
+    mime_type: str
+    language: str | None = None
+    rel: str | None = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What the audio file's own tags say, used to pre-fill a new episode."""
+
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    date: str | None = None
+    comment: str | None = None
+    track: int | None = None
+    disc: int | None = None
+
+
+@dataclass(frozen=True)
+class Artwork:
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What was learnt from an audio file's content."""
+
+    size: int
+    sha256: str
+    duration: float
+    mime_type: str
+    bitrate: int
+    sample_rate: int
+    channels: int
+    codec: str
+    chapters: tuple[Chapter, ...] = ()
+
+    @property
+    def extension(self) -> str:
+        return MIME_EXTENSIONS.get(self.mime_type, ".bin")
+
+
+MIME_EXTENSIONS = {
+    "audio/mpeg": ".mp3",
+    "audio/mp4": ".m4a",
+    "audio/x-m4a": ".m4a",
+    "audio/ogg": ".ogg",
+    "audio/opus": ".opus",
+    "audio/flac": ".flac",
+}
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode as its Markdown file describes it."""
+
+    slug: str
+    path: Path
+    title: str
+    season: int
+    number: int | None
+    type: EpisodeType
+    date: datetime
+    guid: str
+    audio: str
+    notes_markdown: str = ""
+    notes_html: str = ""
+    explicit: bool | None = None
+    persons: tuple[Person, ...] = ()
+    location: Location | None = None
+    image: str | None = None
+    transcripts: tuple[Transcript, ...] = ()
+    chapters: str | None = None
+    draft: bool = False
+    summary: str | None = None
+    keywords: tuple[str, ...] = ()
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether listeners may see it: not a draft, and its date has come."""
+        return not self.draft and self.date <= now
+
+    @property
+    def audio_is_remote(self) -> bool:
+        return self.audio.startswith(("http://", "https://"))
+
+    def audio_path(self) -> Path:
+        """The audio file on disk: absolute, or relative to the episode file."""
+        return (self.path.parent / self.audio).resolve()
