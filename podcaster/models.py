@@ -245,3 +245,29 @@ class Episode:
     def audio_path(self) -> Path:
         """The audio file on disk: absolute, or relative to the episode file."""
         return (self.path.parent / self.audio).resolve()
+
+
+@dataclass(frozen=True)
+class PublicEpisode:
+    """An episode ready for listeners: its audio facts and every public URL resolved."""
+
+    episode: Episode
+    media: MediaInfo
+    audio_key: str
+    audio_url: str
+    image_url: str | None = None
+    chapters_url: str | None = None
+    transcripts: tuple[Transcript, ...] = ()  # each ``source`` is a public URL here
+
+    @property
+    def guid(self) -> str:
+        return self.episode.guid
+
+
+@dataclass(frozen=True)
+class PublicShow:
+    """The show with its public artwork URLs, as the feed and the site need it."""
+
+    show: Show
+    artwork_url: str | None = None
+    season_artwork_urls: dict[int, str] = field(default_factory=dict)
