@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -17,13 +17,13 @@ from urllib.parse import urljoin, urlsplit
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
-class EpisodeType(str, Enum):
+class EpisodeType(StrEnum):
     FULL = "full"
     TRAILER = "trailer"
     BONUS = "bonus"
 
 
-class ShowType(str, Enum):
+class ShowType(StrEnum):
     EPISODIC = "episodic"
     SERIAL = "serial"
 
@@ -242,9 +242,9 @@ class Episode:
     def audio_is_remote(self) -> bool:
         return self.audio.startswith(("http://", "https://"))
 
-    def audio_path(self) -> Path:
-        """The audio file on disk: absolute, or relative to the episode file."""
-        return (self.path.parent / self.audio).resolve()
+    def audio_path(self, root: Path) -> Path:
+        """The audio file on disk: absolute, or relative to the podcast folder."""
+        return (root / self.audio).resolve()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""Show notes: Markdown rendered to HTML, then sanitised for feeds and pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+# What podcast apps and our pages render well; everything else is stripped.
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li", "ol",
+    "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["table", "strikethrough"])
+
+
+def render_notes(markdown: str) -> str:
+    """Render Markdown show notes to sanitised HTML (scripts, handlers and styles removed)."""
+    return sanitize_html(_markdown().render(markdown))
+
+
+def sanitize_html(fragment: str) -> str:
+    """Keep only harmless markup from *fragment*; links open safely."""
+    return nh3.clean(
+        fragment,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment, on one line, with entities decoded."""
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def summarize(notes_html: str, limit: int = 600) -> str:
+    """A plain-text summary: the first paragraph, cut at a word boundary under *limit* characters."""
+    first = notes_html.split("</p>", 1)[0] if "</p>" in notes_html else notes_html
+    text = plain_text(first)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
