@@ -36,7 +36,10 @@ _TRANSCRIPT_TYPES = {
 }
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster on large catalogues
+
+
+class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """YAML that keeps dates as text, so a missing time zone can be refused rather than guessed."""
 
 

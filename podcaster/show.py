@@ -127,7 +127,7 @@ def load_show(root: Path) -> Show:
     language = reader.text(show, "language", "show") or "fr"
     author = reader.text(show, "author", "show", required=True)
 
-    owner_table = reader.table(show, "owner", "show", required=True)
+    owner_table = reader.table(show, "owner", "show")
     reader.unknown(owner_table, _OWNER_KEYS, "show.owner")
     owner_name = reader.text(owner_table, "name", "show.owner", required=bool(owner_table))
     owner_email = reader.text(owner_table, "email", "show.owner", required=bool(owner_table))

@@ -1,0 +1,134 @@
+"""``podcaster check``: the rules Apple Podcasts and the Podcasting 2.0 namespace apply to a show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image, UnidentifiedImageError
+
+from .catalogue import Catalogue
+from .errors import Problem, Severity
+from .feed import APPLE_CATEGORIES
+from .models import Episode, EpisodeType
+from .show import SHOW_FILE
+
+MAX_DESCRIPTION_BYTES = 4000
+MAX_FEED_ARTWORK_BYTES = 512 * 1024
+ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
+APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def check_catalogue(catalogue: Catalogue, now: datetime) -> list[Problem]:
+    """Every error and warning for a catalogue that loaded (loading already refused the worst)."""
+    problems = list(catalogue.warnings)
+    problems.extend(_show_problems(catalogue))
+    for episode in catalogue.episodes:
+        problems.extend(_episode_problems(catalogue, episode, now))
+    return problems
+
+
+def check_artwork(path: Path, where: Path | str, *, required_square: bool = True) -> Iterator[Problem]:
+    """What Apple would reject in a cover image: size, shape, colour space, real type."""
+
+    def problem(message: str, severity: Severity = Severity.ERROR) -> Problem:
+        return Problem(where, f"artwork {path.name}: {message}", None, severity)
+
+    try:
+        with Image.open(path) as image:
+            real_format, mode, (width, height) = image.format, image.mode, image.size
+    except (UnidentifiedImageError, OSError) as error:
+        yield problem(f"not a readable image ({error})")
+        return
+    if real_format not in ("JPEG", "PNG"):
+        yield problem(f"Apple accepts JPEG or PNG, this is {real_format}")
+    expected_suffix = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}.get(real_format or "", ())
+    if expected_suffix and path.suffix.lower() not in expected_suffix:
+        yield problem(f"the file is {real_format} but named {path.suffix}; rename it {expected_suffix[0]}")
+    if mode not in ("RGB", "RGBA", "P", "L"):
+        yield problem(f"colour space {mode}: save it as RGB (Apple rejects CMYK)")
+    if required_square and width != height:
+        yield problem(f"{width}×{height} is not square")
+    if not min(width, height) >= ARTWORK_MIN or max(width, height) > ARTWORK_MAX:
+        yield problem(f"{width}×{height}: Apple asks for {ARTWORK_MIN} to {ARTWORK_MAX} pixels a side")
+    size = path.stat().st_size
+    if size > MAX_FEED_ARTWORK_BYTES:
+        yield problem(f"{size // 1024} KB: keep feed artwork under 512 KB so apps load it", Severity.WARNING)
+
+
+def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
+    show = catalogue.show
+    toml = catalogue.root / SHOW_FILE
+    if show.artwork is None:
+        yield Problem(
+            toml, "[show] has no artwork: Apple Podcasts requires a square cover of 1400 to 3000 px"
+        )
+    else:
+        yield from check_artwork(show.artwork, toml)
+    for season in show.seasons:
+        if season.artwork:
+            yield from check_artwork(season.artwork, toml)
+    if not show.owner.email:
+        yield Problem(toml, "[show.owner] needs an email: Apple and podcast:locked use it to prove ownership")
+    if len(show.description.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
+        yield Problem(toml, f"the show description is over {MAX_DESCRIPTION_BYTES} bytes, Apple's limit")
+    if not show.categories:
+        yield Problem(toml, "no categories: directories file the show under 'Society & Culture' or similar")
+    for category in show.categories:
+        subcategories = APPLE_CATEGORIES.get(category.name)
+        if subcategories is None or (category.subcategory and category.subcategory not in subcategories):
+            yield Problem(toml, f"'{category.name}' is not in Apple's category list")
+    for name, url in (("feed", show.urls.feed), ("media", show.urls.media), ("site", show.urls.site)):
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            severity = Severity.WARNING if parts.hostname in _LOCAL_HOSTS else Severity.ERROR
+            yield Problem(toml, f"the {name} URL must use HTTPS for Apple Podcasts: {url}", None, severity)
+    if show.location and len(show.location.name) > 128:
+        yield Problem(toml, "podcast:location names are limited to 128 characters")
+
+
+def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> Iterator[Problem]:
+    path = episode.path
+    media = catalogue.lock.media(episode.guid)
+    if len(episode.notes_html.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
+        yield Problem(
+            path,
+            f"the notes are over {MAX_DESCRIPTION_BYTES} bytes: Apple cuts longer descriptions",
+            None,
+            Severity.WARNING,
+        )
+    if not episode.notes_markdown.strip():
+        yield Problem(path, "no show notes: apps show an empty description", None, Severity.WARNING)
+    if episode.type is EpisodeType.FULL and episode.number is None:
+        yield Problem(path, "a full episode needs an 'episode' number")
+    if media is None:
+        if not episode.audio_is_remote:
+            yield Problem(
+                path, "no media facts yet: run 'podcaster build' to probe the audio", None, Severity.WARNING
+            )
+        return
+    if media.mime_type not in APPLE_AUDIO_TYPES:
+        yield Problem(
+            path,
+            f"{media.mime_type} is not accepted by Apple Podcasts (MP3 or M4A are); other apps will play it",
+            None,
+            Severity.WARNING,
+        )
+    if media.duration <= 0:
+        yield Problem(path, "the audio has no duration")
+    for chapter in media.chapters:
+        if chapter.start > media.duration:
+            yield Problem(path, f"chapter '{chapter.title}' starts after the end of the audio")
+    if episode.date > now and not episode.draft:
+        yield Problem(path, f"scheduled: goes live on {episode.date.isoformat()}", None, Severity.WARNING)
+    if episode.image:
+        image = (path.parent / episode.image).resolve()
+        if not image.is_relative_to(catalogue.root):
+            yield Problem(path, f"image {episode.image!r} points outside the podcast folder")
+        elif not image.is_file():
+            yield Problem(path, f"image file not found: {episode.image}")
+        else:
+            yield from check_artwork(image, path)

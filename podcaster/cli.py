@@ -1,0 +1,294 @@
+"""The ``podcaster`` command: a thin shell over the library.
+
+Every PodcasterError becomes ``path:line: message`` lines and exit code 1 here,
+in one place; click's usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import ConfigError, PodcasterError, Problem
+from .models import EpisodeType
+from .show import SHOW_FILE
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    USER_ERROR = 1
+    USAGE = 2
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder upward from *start* holding podcast.toml, like git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SHOW_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {SHOW_FILE} here or in any parent folder; run 'podcaster init' or pass --root", path=start
+    )
+
+
+def _display(path: object) -> str:
+    """Paths relative to the current folder when they are below it: shorter, clickable in editors."""
+    if isinstance(path, Path):
+        try:
+            return str(path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path) if path is not None else ""
+
+
+def format_problem(problem: Problem) -> str:
+    return str(
+        Problem(
+            _display(problem.path) if problem.path else None, problem.message, problem.line, problem.severity
+        )
+    )
+
+
+def reports_errors(command: F) -> F:
+    """Turn library errors into readable lines on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PodcasterError as error:
+            for problem in error.problems:
+                click.echo(format_problem(problem), err=True)
+            count = len(error.problems)
+            if count > 1:
+                click.echo(f"{count} errors", err=True)
+            sys.exit(ExitCode.USER_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _root(ctx: click.Context) -> Path:
+    given: Path | None = ctx.obj.get("root")
+    return given.resolve() if given else find_root(Path.cwd())
+
+
+def _now() -> datetime:
+    # PODCASTER_NOW lets a producer preview a scheduled release ("what will the feed look like then?").
+    fixed = os.environ.get("PODCASTER_NOW")
+    if fixed:
+        try:
+            value = datetime.fromisoformat(fixed)
+        except ValueError:
+            raise ConfigError(f"PODCASTER_NOW is not an ISO date and time: {fixed!r}") from None
+        if value.tzinfo is None:
+            raise ConfigError("PODCASTER_NOW needs a time zone, e.g. 2023-01-25T09:00:00+01:00")
+        return value
+    return datetime.now(UTC)
+
+
+def _print_warnings(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(format_problem(problem), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The podcast folder (default: the nearest folder upward holding podcast.toml).",
+)
+@click.version_option(package_name="podcaster")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """Publish a podcast: catalogue, feeds, storage and a small site."""
+    ctx.ensure_object(dict)
+    ctx.obj["root"] = root
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", required=True, help="The show's title.")
+@click.option("--author", required=True, help="Who makes the show (person or organisation).")
+@click.option(
+    "--feed-url",
+    required=True,
+    help="The public URL the feed will have, e.g. https://podcast.example.org/feed.xml",
+)
+@click.option("--language", default="fr", show_default=True, help="The show's language (BCP 47).")
+@click.option("--email", help="The owner's e-mail, which Apple Podcasts requires.")
+@click.pass_context
+@reports_errors
+def init(
+    ctx: click.Context,
+    directory: Path | None,
+    title: str,
+    author: str,
+    feed_url: str,
+    language: str,
+    email: str | None,
+) -> None:
+    """Create a new podcast folder: podcast.toml, episodes/ and feeds/."""
+    from .scaffold import init_podcast
+
+    folder = directory or ctx.obj.get("root") or Path.cwd()
+    path = init_podcast(folder, title=title, author=author, feed_url=feed_url, language=language, email=email)
+    click.echo(f"created {_display(path)}")
+    click.echo("next: podcaster add AUDIO --season 1")
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("write it like 2023-01-25T09:00:00+01:00") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("add a time zone, e.g. 2023-01-25T09:00:00+01:00")
+    return parsed
+
+
+@main.command()
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--season", type=click.IntRange(min=1), required=True, help="The season number.")
+@click.option(
+    "--episode", "number", type=click.IntRange(min=1), help="The episode number (default: the next one)."
+)
+@click.option("--title", help="The title (default: the audio's title tag, else its file name).")
+@click.option("--date", callback=_parse_date, help="Publication date and time with time zone (default: now).")
+@click.option(
+    "--type",
+    "episode_type",
+    type=click.Choice([t.value for t in EpisodeType]),
+    default="full",
+    show_default=True,
+    help="Episode type.",
+)
+@click.option(
+    "--draft", is_flag=True, help="Keep it out of every feed and page until the draft line is removed."
+)
+@click.pass_context
+@reports_errors
+def add(
+    ctx: click.Context,
+    audio: Path,
+    season: int,
+    number: int | None,
+    title: str | None,
+    date: datetime | None,
+    episode_type: str,
+    draft: bool,
+) -> None:
+    """Add an episode from an audio file: probe it, write its episode file with a new GUID."""
+    from .newepisode import add_episode
+
+    added = add_episode(
+        _root(ctx),
+        audio,
+        season=season,
+        number=number,
+        title=title,
+        date=date,
+        episode_type=EpisodeType(episode_type),
+        draft=draft,
+        now=_now(),
+    )
+    media = added.media
+    click.echo(f"added {_display(added.path)}")
+    click.echo(f"  title    {added.title}")
+    click.echo(f"  guid     {added.guid}")
+    click.echo(f"  audio    {media.mime_type}, {_duration(media.duration)}, {media.size:,} bytes")
+    if media.chapters:
+        click.echo(f"  chapters {len(media.chapters)} from the audio's tags")
+    if added.artwork:
+        click.echo(f"  artwork  {_display(added.artwork)}")
+    click.echo("edit its notes, then: podcaster check && podcaster publish")
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def check(ctx: click.Context) -> None:
+    """Validate catalogue, media and artwork against Apple Podcasts' and Podcasting 2.0 rules."""
+    from .build import refresh_media
+    from .catalogue import load_catalogue
+    from .checks import check_catalogue
+
+    catalogue = load_catalogue(_root(ctx))
+    problems: list[Problem] = []
+    try:
+        refresh_media(catalogue)
+    except PodcasterError as error:
+        problems.extend(error.problems)
+    problems.extend(check_catalogue(catalogue, _now()))
+    for problem in problems:
+        click.echo(format_problem(problem), err=True)
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    click.echo(f"{len(catalogue.episodes)} episodes checked: {errors} errors, {warnings} warnings")
+    if errors:
+        sys.exit(ExitCode.USER_ERROR)
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def build(ctx: click.Context) -> None:
+    """Write feeds/ (feed.xml, saison-N.xml, episodes.json) without uploading anything."""
+    from .build import build as build_feeds
+
+    result = build_feeds(_root(ctx), _now(), progress=lambda message: click.echo(message, err=True))
+    _print_warnings(result.warnings)
+    for path in result.written:
+        click.echo(f"wrote {_display(path)}")
+    click.echo(
+        f"{result.episode_count} live episodes; {len(result.written)} files written, {len(result.unchanged)} unchanged"
+    )
+
+
+@main.command("list")
+@click.pass_context
+@reports_errors
+def list_episodes(ctx: click.Context) -> None:
+    """A table of episodes: season, number, title, date, duration and state."""
+    from .catalogue import load_catalogue
+    from .status import episode_states
+
+    catalogue = load_catalogue(_root(ctx))
+    rows = [
+        (
+            str(e.season),
+            str(e.number or "-"),
+            e.title,
+            e.date.strftime("%Y-%m-%d %H:%M"),
+            _duration(media.duration) if (media := catalogue.lock.media(e.guid)) else "?",
+            state,
+        )
+        for e, state in episode_states(catalogue, _now())
+    ]
+    headers = ("season", "ep", "title", "date", "duration", "state")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths[2] = min(widths[2], 50)
+    for row in (headers, *rows):
+        cells = [
+            cell if len(cell) <= widths[i] else cell[: widths[i] - 1] + "…" for i, cell in enumerate(row)
+        ]
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip())
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,144 @@
+"""Resolve a loaded catalogue into what listeners see: public URLs and storage keys.
+
+Media keys carry a short content hash (``audio/saison-1/slug-1a2b3c4d.mp3``):
+a changed file gets a new URL, so the long immutable cache given to media
+never serves stale audio, while the episode GUID stays the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from .catalogue import Catalogue
+from .errors import CatalogueError, Problem, raise_if_errors
+from .models import Episode, MediaInfo, PublicEpisode, PublicShow, Transcript
+
+_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file beside the catalogue (artwork, transcript, chapters) and where it goes."""
+
+    source: Path
+    key: str
+    content_type: str
+    sha256: str
+    size: int
+
+
+def audio_key(episode: Episode, media: MediaInfo) -> str:
+    return f"audio/saison-{episode.season}/{episode.slug}-{media.sha256[:8]}{media.extension}"
+
+
+def asset_for(path: Path, folder: str) -> Asset:
+    """Describe a local asset file and give it a content-addressed key under *folder*."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    suffix = path.suffix.lower()
+    stem = PurePosixPath(path.name).stem.lower().replace(" ", "-")
+    content_type = _IMAGE_TYPES.get(suffix) or _TEXT_TYPES.get(suffix, "application/octet-stream")
+    return Asset(path, f"{folder}/{stem}-{sha[:8]}{suffix}", content_type, sha, path.stat().st_size)
+
+
+_TEXT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+}
+
+
+class Resolver:
+    """Turns episodes into public episodes, computing each asset's key once."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.urls = catalogue.show.urls
+        self._assets: dict[Path, Asset] = {}
+
+    def asset(self, path: Path, folder: str) -> Asset:
+        if path not in self._assets:
+            self._assets[path] = asset_for(path, folder)
+        return self._assets[path]
+
+    def assets(self) -> list[Asset]:
+        """Every local asset resolved so far (resolve the show and episodes first)."""
+        return list(self._assets.values())
+
+    def public_show(self) -> PublicShow:
+        show = self.catalogue.show
+        artwork_url = self.urls.media_url(self.asset(show.artwork, "artwork").key) if show.artwork else None
+        season_urls = {
+            season.number: self.urls.media_url(self.asset(season.artwork, "artwork").key)
+            for season in show.seasons
+            if season.artwork
+        }
+        return PublicShow(show=show, artwork_url=artwork_url, season_artwork_urls=season_urls)
+
+    def public_episode(self, episode: Episode, media: MediaInfo) -> PublicEpisode:
+        if episode.audio_is_remote:
+            key, audio_url = "", episode.audio
+        else:
+            key = audio_key(episode, media)
+            audio_url = self.urls.media_url(key)
+        return PublicEpisode(
+            episode=episode,
+            media=media,
+            audio_key=key,
+            audio_url=audio_url,
+            image_url=self._file_url(episode, episode.image, "artwork"),
+            chapters_url=self._file_url(episode, episode.chapters, "chapters"),
+            transcripts=tuple(
+                Transcript(
+                    source=self._file_url(episode, transcript.source, "transcripts") or transcript.source,
+                    mime_type=transcript.mime_type,
+                    language=transcript.language or self.catalogue.show.language,
+                    rel=transcript.rel,
+                )
+                for transcript in episode.transcripts
+            ),
+        )
+
+    def public_episodes(self, now: datetime, season: int | None = None) -> list[PublicEpisode]:
+        """Live episodes, newest first, with their media facts from the lock file."""
+        problems = []
+        resolved = []
+        for episode in self.catalogue.live_episodes(now, season):
+            media = self.catalogue.lock.media(episode.guid)
+            if media is None:
+                problems.append(
+                    Problem(
+                        episode.path,
+                        "no media facts for this episode yet: run 'podcaster build' where its audio is",
+                    )
+                )
+                continue
+            resolved.append(self.public_episode(episode, media))
+        raise_if_errors(problems, CatalogueError)
+        return resolved
+
+    def _file_url(self, episode: Episode, name: str | None, folder: str) -> str | None:
+        """A URL for a file named in front matter: kept if already a URL, else published under *folder*."""
+        if not name:
+            return None
+        if name.startswith(("http://", "https://")):
+            return name
+        path = self.resolve_local(episode, name)
+        return self.urls.media_url(self.asset(path, folder).key)
+
+    def resolve_local(self, episode: Episode, name: str) -> Path:
+        """A file named in an episode's front matter, beside the episode file, never outside the podcast."""
+        root = self.catalogue.root
+        path = (episode.path.parent / name).resolve()
+        if not path.is_relative_to(root):
+            raise CatalogueError(f"{name!r} points outside the podcast folder", path=episode.path)
+        if not path.is_file():
+            raise CatalogueError(f"file not found: {name} (looked for {path})", path=episode.path)
+        return path
