@@ -16,6 +16,7 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
+_BLOCK_TAG = re.compile(r"</?(?:p|br|li|h\d|div|tr|td|th|blockquote|ul|ol|pre|hr|table)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 
@@ -43,7 +44,7 @@ def sanitize_html(fragment: str) -> str:
 
 def plain_text(fragment: str) -> str:
     """The text of an HTML fragment, on one line, with entities decoded."""
-    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    return _SPACES.sub(" ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))).strip()
 
 
 def summarize(notes_html: str, limit: int = 600) -> str:

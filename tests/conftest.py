@@ -1,3 +1,5 @@
 """Shared fixtures; each real component lives in its own plugin module."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "tests.fixtures.catalogue",
+]
