@@ -6,6 +6,7 @@ in one place; click's usage errors exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -292,3 +293,104 @@ def _duration(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@main.command()
+@click.option(
+    "--storage",
+    "storage_url",
+    help="Where to publish, overriding podcast.toml: file://PATH or s3://BUCKET[/PREFIX].",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan (new, changed, unchanged objects) and touch nothing."
+)
+@click.option("--prune", is_flag=True, help="Also delete media no episode uses any more (kept by default).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors and the summary.")
+@click.pass_context
+@reports_errors
+def publish(ctx: click.Context, storage_url: str | None, dry_run: bool, prune: bool, quiet: bool) -> None:
+    """Upload what changed (audio, artwork), verify it, then the feeds, last."""
+    from .progress import BarReporter, LineReporter
+    from .publish import Change
+    from .publish import publish as publish_catalogue
+
+    root = _root(ctx)
+    interactive = sys.stderr.isatty() and not quiet and not dry_run
+    reporter = (
+        BarReporter()
+        if interactive
+        else LineReporter(None if quiet else lambda text: click.echo(text, err=True))
+    )
+    with reporter if isinstance(reporter, BarReporter) else contextlib.nullcontext():
+        result = publish_catalogue(
+            root, storage_url=storage_url, now=_now(), dry_run=dry_run, prune=prune, reporter=reporter
+        )
+    plan = result.plan
+    if dry_run:
+        click.echo(f"plan for {plan.storage_url}:")
+        for item in plan.objects:
+            click.echo(f"  {item.change.value:<9} {item.key}  {item.size:,} bytes")
+        click.echo(f"{len(plan.uploads)} objects to upload ({plan.upload_bytes:,} bytes); nothing was sent")
+        return
+    unchanged = sum(1 for item in plan.objects if item.change is Change.UNCHANGED)
+    click.echo(
+        f"published to {plan.storage_url}: {len(result.uploaded)} uploaded, {unchanged} unchanged, {len(result.deleted)} deleted"
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8093, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.pass_context
+@reports_errors
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the site, feeds and (with local storage) the media, with waitress."""
+    root = _root(ctx)
+    click.echo(f"serving {_display(root)} on http://{host}:{port}/  (Ctrl-C to stop)")
+    _run_site(root, host=host, port=port)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the demo (default: a new temporary folder).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8093, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option("--no-serve", is_flag=True, help="Prepare, build and publish, then stop without serving.")
+@click.pass_context
+@reports_errors
+def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
+    """The embedded default: sample audio for the bundled catalogue, published locally and served."""
+    import tempfile
+
+    from .demo import prepare_demo
+    from .publish import publish as publish_catalogue
+    source = _root(ctx)
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="podcaster-demo-"))
+    base_url = f"http://{host}:{port}/"
+    click.echo(f"making sample audio for {_display(source)} in {work_dir}")
+    root = prepare_demo(source, work_dir, base_url)
+    result = publish_catalogue(root, now=_now(), reporter=None)
+    click.echo(f"published {len(result.uploaded)} objects to {result.plan.storage_url}")
+    click.echo(f"site      {base_url}")
+    click.echo(f"feed      {base_url}feed.xml")
+    click.echo(f"api       {base_url}api/episodes.json")
+    click.echo(f"embed     {base_url}embed/")
+    if not no_serve:
+        _run_site(root, host=host, port=port)
+
+
+def _run_site(root: Path, *, host: str, port: int) -> None:
+    # Imported here: the library and the other commands never need Flask.
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    waitress_serve(create_app(root), host=host, port=port, threads=8, ident="podcaster")
