@@ -64,7 +64,8 @@ def _media_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        path = args[0] if args else kwargs.get("path")
+        given = args[0] if args else kwargs.get("path")
+        path = given if isinstance(given, str | Path) else None
         try:
             return func(*args, **kwargs)
         except MutagenError as exc:
@@ -72,7 +73,8 @@ def _media_errors(func: Callable[P, R]) -> Callable[P, R]:
         except mp3scan.ScanError as exc:
             raise MediaError(f"damaged MP3 audio: {exc}; {_REDO}", path=path) from exc
         except OSError as exc:
-            raise MediaError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
+            reason = exc.strerror or str(exc)
+            raise MediaError(f"cannot read the file ({reason}): check the path", path=path) from exc
 
     return wrapper
 
@@ -111,7 +113,7 @@ def probe(path: Path) -> MediaInfo:
         size = os.fstat(fileobj.fileno()).st_size
         audio = _load(path, fileobj)
         mime_type, codec = _FORMATS[type(audio)]
-        info = audio.info
+        info: Any = audio.info
         sample_rate = getattr(info, "sample_rate", 48000)  # Opus always decodes at 48 kHz
         if isinstance(audio, MP3):
             measured = mp3scan.measure(fileobj, info.frame_offset, mp3scan.audio_end(fileobj, size))
@@ -149,7 +151,8 @@ def _check_complete(path: Path, audio: FileType, fileobj: IO[bytes], size: int) 
         if _mp4_cut_short(fileobj, size):
             raise MediaError(cut, path=path)
     elif isinstance(audio, OggVorbis | OggOpus):
-        last = OggPage.find_last(fileobj, audio.info.serial)
+        serial = getattr(audio.info, "serial", None)
+        last = OggPage.find_last(fileobj, serial)
         if last is None or not last.last:  # no end-of-stream page
             raise MediaError(cut, path=path)
     elif isinstance(audio, FLAC):
@@ -260,7 +263,7 @@ def _chapters(audio: FileType) -> tuple[Chapter, ...]:
         marks = list(getattr(audio, "chapters", None) or ())
         if not marks:
             return ()
-        length = float(audio.info.length)
+        length = float(getattr(audio.info, "length", 0.0))
         return tuple(
             Chapter(start=float(mark.start), title=mark.title, end=nxt.start if nxt else length)
             for mark, nxt in zip(marks, [*marks[1:], None], strict=True)
