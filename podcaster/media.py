@@ -106,7 +106,7 @@ def _load(path: Path, fileobj: IO[bytes]) -> FileType:
 
 
 @_media_errors
-def probe(path: Path) -> MediaInfo:
+def probe(path: Path | str) -> MediaInfo:
     """Read size, sha256, duration, format and chapters from the audio file at *path*."""
     path = Path(path)
     with path.open("rb") as fileobj:
@@ -294,7 +294,7 @@ def _chapter(frame: Any) -> Chapter:
 
 
 @_media_errors
-def read_tags(path: Path) -> Tags:
+def read_tags(path: Path | str) -> Tags:
     """Read title, artist, album, date, comment, track and disc from the file's tags."""
     path = Path(path)
     with path.open("rb") as fileobj:
@@ -368,7 +368,7 @@ def _number(text: str | None) -> int | None:
 
 
 @_media_errors
-def read_artwork(path: Path) -> Artwork | None:
+def read_artwork(path: Path | str) -> Artwork | None:
     """Return the embedded cover (front cover first), or None when there is none."""
     path = Path(path)
     with path.open("rb") as fileobj:
@@ -385,7 +385,13 @@ def read_artwork(path: Path) -> Artwork | None:
         pictures = [(picture.type != 3, picture.mime, picture.data) for picture in audio.pictures]
     elif audio.tags is not None:  # Ogg: base64 FLAC picture blocks in a comment
         for encoded in audio.tags.get("metadata_block_picture", []):
-            picture = Picture(base64.b64decode(encoded))
+            try:
+                block = base64.b64decode(encoded, validate=True)
+            except ValueError as exc:
+                raise MediaError(
+                    f"the embedded cover is damaged ({exc}): remove or replace it", path=path
+                ) from exc
+            picture = Picture(block)
             pictures.append((picture.type != 3, picture.mime, picture.data))
     pictures = [picture for picture in pictures if picture[2]]
     if not pictures:
@@ -405,14 +411,14 @@ def _image_type(data: bytes, declared: str) -> str:
 
 
 @_media_errors
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path | str) -> str:
     """Return the hex sha256 of the file, read in chunks (never whole into memory)."""
     with Path(path).open("rb") as fileobj:
         return hashlib.file_digest(fileobj, "sha256").hexdigest()
 
 
 @_media_errors
-def file_signature(path: Path) -> tuple[int, int]:
+def file_signature(path: Path | str) -> tuple[int, int]:
     """Return (size, mtime_ns): unchanged means the last probe still holds."""
     stat = os.stat(path)
     return stat.st_size, stat.st_mtime_ns

@@ -14,6 +14,7 @@ import pytest
 from mutagen.apev2 import APEv2
 from mutagen.id3 import ID3, TIT2
 from mutagen.mp3 import MP3, BitrateMode
+from mutagen.oggopus import OggOpus
 
 from podcaster import mp3scan
 from podcaster.errors import MediaError, PodcasterError
@@ -267,6 +268,16 @@ def test_artwork_reads_back_in_every_format(
     artwork = read_artwork(path)
     assert artwork is not None
     assert (artwork.mime_type, artwork.data) == (f"image/{image}", data)
+
+
+def test_a_damaged_ogg_cover_is_a_media_error(audio_files: dict[str, Path], tmp_path: Path) -> None:
+    path = copy_audio(audio_files["ogg-opus"], tmp_path)
+    audio = OggOpus(path)
+    audio["metadata_block_picture"] = ["not base64 at all!"]
+    audio.save()
+    with pytest.raises(MediaError, match="cover is damaged"):
+        read_artwork(path)
+    assert read_tags(path) == Tags()  # the rest of the file is still usable
 
 
 def test_tagged_mp3_fixture_gives_tags_artwork_and_chapters(tagged_mp3: Path) -> None:
