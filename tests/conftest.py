@@ -3,4 +3,5 @@
 pytest_plugins: list[str] = [
     "tests.fixtures.catalogue",
     "tests.fixtures.audio",
+    "tests.fixtures.s3",
 ]
