@@ -1,0 +1,145 @@
+"""For other websites: the episode list as JSON, and oEmbed for episode pages, both with CORS.
+
+``/api/episodes.json`` answers the document ``podcaster build`` writes to
+``feeds/episodes.json`` (the library's
+:func:`podcaster.episodes_json.render_episodes_json`: its fields are
+documented there and in the README), for the whole show or, with
+``?season=N``, one season.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, request
+from podcaster.episodes_json import render_episodes_json
+
+from .http import Body, cors_headers, respond
+from .render import allowed_origins, embed_snippet
+from .site import Snapshot, current_site, snapshot
+
+JSON_TYPE = "application/json; charset=utf-8"
+OEMBED_WIDTH = 640
+
+bp = Blueprint("api", __name__)
+
+
+@bp.route("/api/episodes.json", methods=["GET", "OPTIONS"])
+def episodes() -> Response:
+    snap = snapshot()
+    if request.method == "OPTIONS":
+        return preflight(snap)
+    season = _season_argument(snap)
+    body = snap.body(f"api:episodes:{season}", lambda: _episodes_body(snap, season))
+    return _with_cors(respond(body, max_age=current_app.config["API_MAX_AGE"], vary=("Origin",)), snap)
+
+
+@bp.route("/oembed", methods=["GET", "OPTIONS"])
+def oembed() -> Response:
+    snap = snapshot()
+    if request.method == "OPTIONS":
+        return preflight(snap)
+    format_ = request.args.get("format", "json")
+    if format_ != "json":
+        abort(501)  # oEmbed says so for a format the provider does not offer
+    url = request.args.get("url", "")
+    if not url:
+        abort(400, description="the 'url' parameter is required")
+    width = min(_dimension("maxwidth") or OEMBED_WIDTH, OEMBED_WIDTH)
+    max_height = _dimension("maxheight")
+    target = _embeddable(snap, url)
+    key = f"api:oembed:{target}:{width}:{max_height}"
+    body = snap.body(key, lambda: _oembed_body(snap, target, width, max_height))
+    return _with_cors(respond(body, max_age=current_app.config["API_MAX_AGE"], vary=("Origin",)), snap)
+
+
+def preflight(snap: Snapshot) -> Response:
+    """Answer a CORS preflight: allowed origins get the methods and headers they may use."""
+    cors = cors_headers(request.headers.get("Origin"), allowed_origins(snap))
+    if not cors:
+        response = Response(status=403)
+    else:
+        response = Response(status=204, headers=cors)
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        requested = request.headers.get("Access-Control-Request-Headers")
+        if requested:
+            response.headers["Access-Control-Allow-Headers"] = requested
+        response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Vary"] = "Origin, Access-Control-Request-Headers"
+    return response
+
+
+def _with_cors(response: Response, snap: Snapshot) -> Response:
+    response.headers.update(cors_headers(request.headers.get("Origin"), allowed_origins(snap)))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _season_argument(snap: Snapshot) -> int | None:
+    raw = request.args.get("season")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        abort(400, description="'season' must be a season number")
+    if snap.season(int(raw)) is None:
+        abort(404, description=f"no season {int(raw)}")
+    return int(raw)
+
+
+def _episodes_body(snap: Snapshot, season: int | None) -> Body:
+    episodes = [p for p in snap.episodes if season is None or p.episode.season == season]
+    data = render_episodes_json(snap.public_show, episodes, now=current_site().clock())
+    return Body(data, JSON_TYPE, last_modified=snap.last_modified)
+
+
+def _dimension(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) == 0:
+        abort(400, description=f"'{name}' must be a positive number of pixels")
+    return int(raw)
+
+
+def _embeddable(snap: Snapshot, url: str) -> str:
+    """The slug of the episode *url* names on this site ("" for the home page), or 404."""
+    parts = urlsplit(url)
+    site = urlsplit(snap.show.urls.site)
+    if parts.scheme not in ("http", "https") or parts.netloc not in (site.netloc, request.host):
+        abort(404, description="not a page of this site")
+    path = parts.path
+    prefix = site.path if parts.netloc == site.netloc else request.script_root + "/"
+    if not path.startswith(prefix):
+        abort(404, description="not a page of this site")
+    rest = path[len(prefix) :].strip("/")
+    if rest == "":
+        return ""
+    head, _, slug = rest.partition("/")
+    if head != "episodes" or not slug or "/" in slug or snap.episode(slug) is None:
+        abort(404, description="no episode at this address")
+    return slug
+
+
+def _oembed_body(snap: Snapshot, slug: str, width: int, max_height: int | None) -> Body:
+    config = current_app.config
+    public = snap.episode(slug) if slug else None
+    height = config["EMBED_HEIGHT"] if public else config["EMBED_LIST_HEIGHT"]
+    if max_height is not None:
+        height = min(height, max_height)
+    document: dict[str, Any] = {
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": snap.show.title,
+        "provider_url": snap.show.urls.site,
+        "title": public.episode.title if public else snap.show.title,
+        "author_name": snap.show.author,
+        "author_url": snap.show.urls.site,
+        "html": embed_snippet(snap, public, width=str(width), height=height),
+        "width": width,
+        "height": height,
+        "cache_age": config["API_MAX_AGE"],
+    }
+    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    return Body(data, JSON_TYPE, last_modified=snap.last_modified)

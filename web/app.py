@@ -1,0 +1,51 @@
+"""The application factory: settings, the catalogue, blueprints, template helpers, error pages."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, url_for
+
+from . import api, embed, errors, feeds, media, pages
+from .config import configure
+from .i18n import clock_time, duration_text, long_date, size_text
+from .site import EXTENSION, Site
+
+
+def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Make the site for the podcast in *root* (else ROOT / PODCASTER_ROOT / the nearest podcast.toml)."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, root, test_config)
+    app.extensions[EXTENSION] = Site(
+        app.config["ROOT"], app.config["CLOCK"], float(app.config["RELOAD_INTERVAL"])
+    )
+    for blueprint in (pages.bp, feeds.bp, api.bp, embed.bp, media.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    _template_helpers(app)
+    return app
+
+
+def _template_helpers(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["duration"] = duration_text
+    app.jinja_env.filters["clock"] = clock_time
+    app.jinja_env.filters["size"] = size_text
+    static = Path(app.static_folder or "")
+    versions: dict[str, str] = {}
+
+    def asset(filename: str) -> str:
+        """A static file's URL with its content hash, so it can be cached for a year and still change."""
+        if filename not in versions:
+            digest = hashlib.sha256((static / filename).read_bytes()).hexdigest()[:10]
+            versions[filename] = digest
+        return url_for("static", filename=filename, v=versions[filename])
+
+    app.jinja_env.globals["asset"] = asset
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31_536_000  # static URLs carry their content hash

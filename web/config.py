@@ -1,0 +1,132 @@
+"""The site's settings: defaults, then an instance file, then ``PODCASTER_*`` variables, then tests'.
+
+Every setting has a default that is safe in production; there is no secret,
+because the site keeps no session and sets no cookie.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from podcaster.errors import ConfigError
+
+ENV_PREFIX = "PODCASTER_"
+
+
+def utc_now() -> datetime:
+    """The real clock; tests replace it through the ``CLOCK`` setting."""
+    return datetime.now(UTC)
+
+
+# name -> (default, parser for a value coming from the environment)
+SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
+    # The podcast folder; when unset, the nearest folder upward from the working one holding podcast.toml.
+    "ROOT": (None, Path),
+    # The local storage folder /media/ serves; when unset, the show's file:// storage URL.
+    "MEDIA_DIR": (None, Path),
+    # Serve /media/: None means "when the show's storage is a local folder".
+    "SERVE_MEDIA": (None, lambda text: _boolean(text)),
+    # Origins allowed to read the JSON API and oEmbed, added to podcast.toml's [website] allowed_origins.
+    "ALLOWED_ORIGINS": ((), lambda text: _words(text)),
+    # Who may frame /embed/; when unset, [website] frame_ancestors, else 'self' and the allowed origins.
+    "FRAME_ANCESTORS": (None, lambda text: _words(text)),
+    # Seconds between two looks at the catalogue files (0: on every request, for development).
+    "RELOAD_INTERVAL": (1.0, float),
+    "PAGE_MAX_AGE": (300, int),
+    "FEED_MAX_AGE": (300, int),
+    "API_MAX_AGE": (300, int),
+    "MEDIA_MAX_AGE": (31_536_000, int),
+    # Height in pixels of the embed iframe for one episode, and for the list.
+    "EMBED_HEIGHT": (200, int),
+    "EMBED_LIST_HEIGHT": (480, int),
+    # A function returning the aware "now": scheduled episodes appear when it passes their date.
+    "CLOCK": (utc_now, None),
+}
+
+
+def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config``, each layer overriding the one before; *root* (the caller's choice) wins."""
+    for name, (default, _) in SETTINGS.items():
+        app.config[name] = default
+    app.config["JSON_SORT_KEYS"] = False
+    _load_instance_file(app)
+    app.config.update(from_environment(os.environ))
+    if test_config is not None:
+        app.config.update(test_config)
+    if root is not None:
+        app.config["ROOT"] = root
+    app.config["ROOT"] = resolve_root(app.config["ROOT"])
+    if app.config["MEDIA_DIR"] is not None:
+        app.config["MEDIA_DIR"] = Path(app.config["MEDIA_DIR"])
+    clock = app.config["CLOCK"]
+    if not callable(clock):
+        raise ConfigError("CLOCK must be a function returning an aware datetime")
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings given as ``PODCASTER_NAME`` variables, parsed; a bad value names its variable."""
+    found: dict[str, Any] = {}
+    for name, (_, parse) in SETTINGS.items():
+        variable = ENV_PREFIX + name
+        if parse is None or variable not in environ:
+            continue
+        try:
+            found[name] = parse(environ[variable])
+        except ValueError as error:
+            raise ConfigError(f"{variable}={environ[variable]!r}: {error}", path=variable) from None
+    return found
+
+
+def resolve_root(value: object) -> Path:
+    """The podcast folder: the given one, or the nearest upward from the working folder."""
+    if value is not None:
+        root = Path(str(value)).expanduser().resolve()
+        if not (root / "podcast.toml").is_file():
+            raise ConfigError(f"no podcast.toml in {root}", path=root)
+        return root
+    start = Path.cwd().resolve()
+    for folder in (start, *start.parents):
+        if (folder / "podcast.toml").is_file():
+            return folder
+    raise ConfigError(
+        "no podcast.toml here or in any parent folder; set PODCASTER_ROOT or pass --root", path=start
+    )
+
+
+def _load_instance_file(app: Flask) -> None:
+    """Read ``instance/config.toml`` (keys in any case) or ``instance/config.py``, if there."""
+    folder = Path(os.environ.get(ENV_PREFIX + "INSTANCE_PATH") or app.instance_path)
+    toml_file = folder / "config.toml"
+    if toml_file.is_file():
+        try:
+            data = tomllib.loads(toml_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"invalid TOML: {error}", path=toml_file) from None
+        unknown = sorted(key for key in data if key.upper() not in SETTINGS)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}", path=toml_file)
+        app.config.update({key.upper(): value for key, value in data.items()})
+    python_file = folder / "config.py"
+    if python_file.is_file():
+        app.config.from_pyfile(str(python_file))
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A list from a variable: items separated by commas or spaces."""
+    return tuple(word for word in text.replace(",", " ").split() if word)

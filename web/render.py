@@ -1,0 +1,130 @@
+"""Turning a snapshot into HTML responses: template context, absolute URLs, security headers."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from podcaster.models import PublicEpisode
+
+from .http import Body, respond
+from .i18n import DIRECTORIES, strings
+from .site import Snapshot
+
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def page_body(snap: Snapshot, template: str, **context: Any) -> Body:
+    """Render *template* with what every page needs, as a cacheable body."""
+    text = render_template(template, **base_context(snap), **context)
+    return Body(text.encode("utf-8"), HTML_TYPE, last_modified=snap.last_modified)
+
+
+def base_context(snap: Snapshot) -> dict[str, Any]:
+    show = snap.show
+    return {
+        "snap": snap,
+        "show": show,
+        "public_show": snap.public_show,
+        "lang": snap.language,
+        "t": strings(show.language),
+        "directories": [(DIRECTORIES[key], show.links[key]) for key in DIRECTORIES if key in show.links],
+    }
+
+
+def cached_page(snap: Snapshot, template: str, **context: Any) -> Response:
+    """The page for this URL, rendered once per snapshot, answered with its headers."""
+    key = "page:" + request.script_root + request.path
+    body = snap.body(key, lambda: page_body(snap, template, **context))
+    return html_response(body, snap)
+
+
+def html_response(body: Body, snap: Snapshot | None, *, embed: bool = False, status: int = 200) -> Response:
+    if status != 200:
+        response = Response(body.data, status=status, content_type=body.content_type)
+        response.headers["Cache-Control"] = "public, max-age=60" if status == 404 else "no-store"
+    else:
+        response = respond(body, max_age=current_app.config["PAGE_MAX_AGE"])
+    if response.status_code != 304:
+        response.headers.update(security_headers(snap, embed=embed))
+    return response
+
+
+def security_headers(snap: Snapshot | None, *, embed: bool) -> dict[str, str]:
+    """CSP and friends: only our own scripts and styles; media and images from our media origin too."""
+    media = _origin(snap.show.urls.media) if snap else ""
+    ancestors = " ".join(frame_ancestors(snap)) if embed else "'self'"
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: https: {media}; media-src 'self' https: {media}; connect-src 'self'; "
+        f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+    )
+    headers = {
+        "Content-Security-Policy": " ".join(policy.split()),
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if not embed:
+        # For browsers that predate frame-ancestors; embed pages must not send it.
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+    return headers
+
+
+def frame_ancestors(snap: Snapshot | None) -> list[str]:
+    """Who may frame /embed/: FRAME_ANCESTORS, else [website] frame_ancestors, else 'self' and allowed origins."""
+    configured = current_app.config["FRAME_ANCESTORS"]
+    if configured is None and snap is not None:
+        configured = snap.show.website.get("frame_ancestors")
+    if configured is None:
+        configured = ["'self'", *sorted(allowed_origins(snap))]
+    return [str(source) for source in configured] or ["'none'"]
+
+
+def allowed_origins(snap: Snapshot | None) -> frozenset[str]:
+    """Origins allowed to read the API: [website] allowed_origins and the ALLOWED_ORIGINS setting."""
+    listed = snap.show.website.get("allowed_origins", []) if snap else []
+    if isinstance(listed, str):
+        listed = [listed]
+    extra = current_app.config["ALLOWED_ORIGINS"]
+    if isinstance(extra, str):
+        extra = [extra]
+    return frozenset(str(origin).rstrip("/") for origin in (*listed, *extra))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def absolute_url(snap: Snapshot, endpoint: str, **values: Any) -> str:
+    """The public URL of a page of this site, from the show's site URL (what the feed names)."""
+    path = url_for(endpoint, **values)[len(request.script_root) :]
+    return snap.show.urls.site_url(path)
+
+
+def embed_snippet(snap: Snapshot, public: PublicEpisode | None, *, width: str, height: int) -> str:
+    """The copy-paste ``<iframe>`` for an episode's player (or the episode list when *public* is None)."""
+    if public is None:
+        src = absolute_url(snap, "embed.episode_list")
+        title = snap.show.title
+    else:
+        src = absolute_url(snap, "embed.episode_player", slug=public.episode.slug)
+        title = public.episode.title
+    label = f"{title} — {strings(snap.show.language)['player']}"
+    return (
+        f'<iframe src="{html.escape(src)}" title="{html.escape(label)}" width="{html.escape(width)}" '
+        f'height="{height}" loading="lazy" style="border:0;max-width:100%" allow="autoplay"></iframe>'
+    )
+
+
+def json_ld(data: dict[str, Any]) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: no ``<``, ``>`` or ``&`` can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return Markup(text)
