@@ -4,4 +4,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.catalogue",
     "tests.fixtures.audio",
     "tests.fixtures.s3",
+    "tests.fixtures.site",
+    "tests.fixtures.browser",
 ]
