@@ -80,6 +80,10 @@ class StorageError(PodcasterError):
     """Storage refused, failed, or holds something unexpected."""
 
 
+class SourceError(PodcasterError):
+    """A feed or file to import cannot be fetched, or is refused (too big, hostile, not a feed)."""
+
+
 def raise_if_errors(problems: Iterable[Problem], error_class: type[PodcasterError]) -> None:
     """Raise *error_class* carrying every error in *problems*, if any."""
     errors = [problem for problem in problems if problem.is_error]

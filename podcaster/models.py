@@ -79,6 +79,8 @@ class Urls:
     feed: str
     media: str
     site: str
+    old_feed: str | None = None  # where the show was published before it came here
+    new_feed: str | None = None  # written as <itunes:new-feed-url> in the whole-show feed
 
     @classmethod
     def from_feed(cls, feed: str, media: str | None = None, site: str | None = None) -> Urls:
@@ -128,10 +130,14 @@ class Show:
     links: dict[str, str] = field(default_factory=dict)
     website: dict[str, object] = field(default_factory=dict)
     root: Path = Path(".")
+    guid: str | None = None  # podcast:guid kept from a previous host; it must not change when the feed moves
+    hubs: tuple[str, ...] = ()  # WebSub hubs told of each new feed
 
     @property
     def podcast_guid(self) -> str:
-        """The Podcasting 2.0 GUID: UUIDv5 of the feed URL without its scheme."""
+        """The Podcasting 2.0 GUID: the one given in podcast.toml, else UUIDv5 of the feed URL without its scheme."""
+        if self.guid:
+            return self.guid
         without_scheme = self.urls.feed.split("://", 1)[-1].rstrip("/")
         return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, without_scheme))
 

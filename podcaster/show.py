@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,12 +15,14 @@ from .tomlfile import TomlDocument, read_toml
 
 SHOW_FILE = "podcast.toml"
 
-_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website"}
+_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub"}
 _SHOW_KEYS = {
     "title", "subtitle", "description", "language", "author", "owner", "artwork", "categories",
     "explicit", "type", "copyright", "location", "funding", "persons", "keywords", "medium", "locked",
+    "guid",
 }  # fmt: skip
-_URL_KEYS = {"feed", "media", "site"}
+_URL_KEYS = {"feed", "media", "site", "old_feed", "new_feed_url"}
+_WEBSUB_KEYS = {"hubs"}
 _STORAGE_KEYS = {"url"}
 _SEASON_KEYS = {"number", "name", "description", "artwork"}
 _PERSON_KEYS = {"name", "role", "group", "href", "img"}
@@ -141,6 +145,8 @@ def load_show(root: Path) -> Show:
     feed = reader.url(urls_table, "feed", "urls", required=True)
     media = reader.url(urls_table, "media", "urls")
     site = reader.url(urls_table, "site", "urls")
+    old_feed = reader.url(urls_table, "old_feed", "urls")
+    new_feed = _new_feed_url(reader, urls_table, feed)
 
     storage_table = reader.table(data, "storage", "")
     reader.unknown(storage_table, _STORAGE_KEYS, "storage")
@@ -169,6 +175,8 @@ def load_show(root: Path) -> Show:
             links.pop(key)
     website = reader.table(data, "website", "")
     reader.unknown(website, _WEBSITE_KEYS, "website")
+    hubs = _hubs(reader, reader.table(data, "websub", ""))
+    podcast_guid = _podcast_guid(reader, show)
 
     raise_if_errors(reader.problems, ConfigError)
     assert title and description and author and feed  # guaranteed by the checks above
@@ -179,7 +187,7 @@ def load_show(root: Path) -> Show:
         language=language,
         author=author,
         owner=Owner(name=owner_name or author, email=owner_email or ""),
-        urls=Urls.from_feed(feed, media, site),
+        urls=replace(Urls.from_feed(feed, media, site), old_feed=old_feed, new_feed=new_feed),
         artwork=artwork,
         categories=categories,
         explicit=reader.boolean(show, "explicit", "show", False),
@@ -196,7 +204,55 @@ def load_show(root: Path) -> Show:
         links={key: str(value) for key, value in links.items()},
         website=dict(website),
         root=root,
+        guid=podcast_guid,
+        hubs=hubs,
     )
+
+
+def _new_feed_url(reader: _Reader, urls: dict[str, Any], feed: str | None) -> str | None:
+    """``new_feed_url = true`` announces this feed's own URL (after a 301 from the old host); a URL announces a move away."""
+    raw = urls.get("new_feed_url")
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        return feed
+    if not isinstance(raw, str):
+        reader.problem(
+            "'new_feed_url' must be true, false or an absolute http(s) URL", "urls", "new_feed_url"
+        )
+        return None
+    return reader.url(urls, "new_feed_url", "urls")
+
+
+def _hubs(reader: _Reader, websub: dict[str, Any]) -> tuple[str, ...]:
+    reader.unknown(websub, _WEBSUB_KEYS, "websub")
+    raw = websub.get("hubs", [])
+    if not isinstance(raw, list) or not all(isinstance(hub, str) for hub in raw):
+        reader.problem(
+            "'hubs' must be a list of URLs like [\"https://pubsubhubbub.appspot.com/\"]", "websub", "hubs"
+        )
+        return ()
+    hubs = []
+    for hub in raw:
+        parts = urlsplit(hub.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            reader.problem(f"hub {hub!r} must be an absolute http(s) URL", "websub", "hubs")
+        else:
+            hubs.append(hub.strip())
+    return tuple(hubs)
+
+
+def _podcast_guid(reader: _Reader, show: dict[str, Any]) -> str | None:
+    text = reader.text(show, "guid", "show")
+    if not text:
+        return None
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        reader.problem(
+            f"'guid' must be a UUID (the podcast:guid the show already has), not {text!r}", "show", "guid"
+        )
+        return None
 
 
 def _choice(reader: _Reader, values: dict[str, Any], key: str, table: str, enum: Any, default: Any) -> Any:
