@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -192,6 +196,56 @@ def test_listing_more_than_a_thousand_keys(storage: Storage) -> None:
     assert sorted(listed) == keys
     assert all(info.size == len(key) for key, info in listed.items())
     assert len(storage.list()) == 1006
+
+
+_KILLED_UPLOADER = """
+import sys, time
+from pathlib import Path
+from podcaster.storage import S3Storage, TransferSettings, open_storage
+
+url, path, sha, marker = sys.argv[1:]
+if url.startswith("s3://"):
+    small = TransferSettings(threshold=5 << 20, part_size=5 << 20, concurrency=2)
+    storage = S3Storage.from_url(url, base=Path.cwd(), transfer=small)
+else:
+    storage = open_storage(url)
+
+def progress(amount):
+    Path(marker).touch()
+    time.sleep(0.05)  # slow enough for the kill to land in the middle
+
+storage.put_file("audio/x.mp3", Path(path), content_type="audio/mpeg", cache_control="x", sha256=sha, progress=progress)
+"""
+
+
+def test_an_upload_killed_midway_leaves_the_old_object(storage: Storage, tmp_path: Path) -> None:
+    old, new = tmp_path / "old.mp3", tmp_path / "new.mp3"
+    old_sha, new_sha = write_audio(old, 100_000, seed=1), write_audio(new, 11 * MiB, seed=2)
+    storage.put_file("audio/x.mp3", old, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=old_sha)
+    marker = tmp_path / "started"
+    repository = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repository)}
+    command = [sys.executable, "-c", _KILLED_UPLOADER, storage.url, str(new), new_sha, str(marker)]
+    uploader = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and uploader.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert uploader.poll() is None, uploader.communicate()[1].decode()
+        time.sleep(0.3)
+    finally:
+        uploader.send_signal(signal.SIGKILL)
+        uploader.communicate()
+    assert uploader.returncode == -signal.SIGKILL
+
+    head = storage.head("audio/x.mp3")
+    assert head is not None and (head.size, head.sha256) == (100_000, old_sha)
+    assert storage.read("audio/x.mp3") == old.read_bytes()
+    assert list(storage.list()) == ["audio/x.mp3"]
+    # What the killed process left (a hidden temporary file, an unfinished multipart
+    # upload) is invisible, and the next upload goes through.
+    storage.put_file("audio/x.mp3", new, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=new_sha)
+    assert storage.read("audio/x.mp3") == new.read_bytes()
 
 
 @pytest.mark.parametrize("key", UNSAFE_KEYS, ids=repr)

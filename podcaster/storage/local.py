@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -96,7 +96,8 @@ class LocalStorage(Storage):
                     path=self._path(key),
                 )
             data = os.pread(handle, min(end, size - 1) - start + 1, start)
-        return 206, data, self._meta(key).get("content_type")
+        content_type = self._meta(key).get("content_type")
+        return 206, data, content_type if isinstance(content_type, str) else None
 
     def read(self, key: str) -> bytes:
         with self._open_object(key) as handle, os.fdopen(os.dup(handle), "rb") as stream:
@@ -174,7 +175,10 @@ class LocalStorage(Storage):
     ) -> None:
         """Write *chunks* under *key* through a temporary file, check their sha256, then rename."""
         with self._folder(key, create=True) as (folder, name):
-            assert folder is not None
+            if folder is None:
+                raise StorageError(
+                    f"cannot write '{key}': its folder vanished while created", path=self._path(key)
+                )
             temporary = f".tmp-{secrets.token_hex(8)}"
             try:
                 handle = os.open(
@@ -223,7 +227,10 @@ class LocalStorage(Storage):
     def _write_meta(self, key: str, meta: dict[str, object]) -> None:
         data = json.dumps(meta, sort_keys=True).encode()
         with self._folder(f"{META_FOLDER}/{key}.json", create=True) as (folder, name):
-            assert folder is not None
+            if folder is None:
+                raise StorageError(
+                    f"cannot write '{key}': its folder vanished while created", path=self._path(key)
+                )
             temporary = f".tmp-{secrets.token_hex(8)}"
             try:
                 handle = os.open(
@@ -238,6 +245,7 @@ class LocalStorage(Storage):
                 finally:
                     os.close(handle)
                 os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+                os.fsync(folder)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary, dir_fd=folder)
@@ -270,7 +278,7 @@ class LocalStorage(Storage):
             if folder is not None:
                 os.close(folder)
 
-    def _open_folder(self, key: str, parents: list[str], *, create: bool) -> int | None:
+    def _open_folder(self, key: str, parents: Sequence[str], *, create: bool) -> int | None:
         if create:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
@@ -376,7 +384,7 @@ class LocalStorage(Storage):
                     continue
                 yield "/".join((*relative, name)), path
 
-    def _prune(self, parents: list[str]) -> None:
+    def _prune(self, parents: Sequence[str]) -> None:
         """Remove the folders of *parents* that a delete left empty, deepest first."""
         for depth in range(len(parents), 0, -1):
             try:

@@ -29,6 +29,7 @@ against one HEAD per object (what a no-change publish must avoid).
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import statistics
@@ -147,14 +148,15 @@ def bench_sweep(server: SeaweedServer, path: Path, sha256: str) -> None:
     for part_mb, threads in SWEEP:
         settings = TransferSettings(threshold=16 * MiB, part_size=part_mb * MiB, concurrency=threads)
         storage = S3Storage.from_url(f"s3://{BUCKET}", base=Path.cwd(), transfer=settings)
-        elapsed, _, _ = timed(
-            lambda storage=storage: storage.put_file(
-                "audio/sweep.mp3", path, content_type="audio/mpeg", cache_control="max-age=1", sha256=sha256
-            ),
-            admin,
+        upload = functools.partial(
+            storage.put_file,
             "audio/sweep.mp3",
-            server.pid,
+            path,
+            content_type="audio/mpeg",
+            cache_control="max-age=1",
+            sha256=sha256,
         )
+        elapsed, _, _ = timed(upload, admin, "audio/sweep.mp3", server.pid)
         print(f"  parts {part_mb:3d} MiB x {threads:2d} threads  {size / MiB / elapsed:7.1f} MiB/s")
     admin.close()
 
