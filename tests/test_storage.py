@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -248,21 +249,24 @@ def test_an_upload_killed_midway_leaves_the_old_object(storage: Storage, tmp_pat
     assert storage.read("audio/x.mp3") == new.read_bytes()
 
 
-@pytest.mark.parametrize("key", UNSAFE_KEYS, ids=repr)
-def test_unsafe_keys_are_refused(storage: Storage, key: str, tmp_path: Path, audio: tuple[Path, str]) -> None:
+def test_unsafe_keys_are_refused(storage: Storage, audio: tuple[Path, str]) -> None:
     path, sha = audio
-    calls: list[Callable[[], object]] = [
-        lambda: storage.put_file(key, path, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=sha),
-        lambda: storage.put_bytes(key, b"x", content_type="text/plain", cache_control=FEED_CACHE),
-        lambda: storage.head(key),
-        lambda: storage.read(key),
-        lambda: storage.get_range(key, 0, 1),
-        lambda: storage.delete(key),
-        lambda: storage.public_path(key),
-    ]
-    for call in calls:
-        with pytest.raises(StorageError, match="unsafe storage key"):
-            call()
+    for key in UNSAFE_KEYS:
+        calls: list[Callable[[], object]] = [
+            partial(
+                storage.put_file, key, path, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=sha
+            ),
+            partial(storage.put_bytes, key, b"x", content_type="text/plain", cache_control=FEED_CACHE),
+            partial(storage.head, key),
+            partial(storage.read, key),
+            partial(storage.get_range, key, 0, 1),
+            partial(storage.delete, key),
+            partial(storage.public_path, key),
+        ]
+        for call in calls:
+            with pytest.raises(StorageError, match="unsafe storage key") as caught:
+                call()
+            assert "\x00" not in str(caught.value) and "\n" not in str(caught.value), key
     assert storage.list() == {}
 
 
