@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, request
 from podcaster.episodes_json import render_episodes_json
 
-from .http import Body, cors_headers, respond
+from .http import Body, Cached, cors_headers, respond
 from .render import allowed_origins, embed_snippet
 from .site import Snapshot, current_site, snapshot
 
@@ -32,8 +32,8 @@ def episodes() -> Response:
     if request.method == "OPTIONS":
         return preflight(snap)
     season = _season_argument(snap)
-    body = snap.body(f"api:episodes:{season}", lambda: _episodes_body(snap, season))
-    return _with_cors(respond(body, max_age=current_app.config["API_MAX_AGE"], vary=("Origin",)), snap)
+    cached = snap.cached(f"api:episodes:{season}", lambda: _api_answer(_episodes_body(snap, season)))
+    return respond(cached, _cors(snap))
 
 
 @bp.route("/oembed", methods=["GET", "OPTIONS"])
@@ -51,8 +51,8 @@ def oembed() -> Response:
     max_height = _dimension("maxheight")
     target = _embeddable(snap, url)
     key = f"api:oembed:{target}:{width}:{max_height}"
-    body = snap.body(key, lambda: _oembed_body(snap, target, width, max_height))
-    return _with_cors(respond(body, max_age=current_app.config["API_MAX_AGE"], vary=("Origin",)), snap)
+    cached = snap.cached(key, lambda: _api_answer(_oembed_body(snap, target, width, max_height)))
+    return respond(cached, _cors(snap))
 
 
 def preflight(snap: Snapshot) -> Response:
@@ -71,10 +71,17 @@ def preflight(snap: Snapshot) -> Response:
     return response
 
 
-def _with_cors(response: Response, snap: Snapshot) -> Response:
-    response.headers.update(cors_headers(request.headers.get("Origin"), allowed_origins(snap)))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+def _api_answer(body: Body) -> Cached:
+    return Cached(
+        body,
+        current_app.config["API_MAX_AGE"],
+        vary=("Origin",),
+        full_only=(("X-Content-Type-Options", "nosniff"),),
+    )
+
+
+def _cors(snap: Snapshot) -> list[tuple[str, str]]:
+    return list(cors_headers(request.headers.get("Origin"), allowed_origins(snap)).items())
 
 
 def _season_argument(snap: Snapshot) -> int | None:

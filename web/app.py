@@ -11,21 +11,22 @@ from flask import Flask, url_for
 
 from . import api, embed, errors, feeds, media, pages
 from .config import configure
+from .http import FastPath
 from .i18n import clock_time, duration_text, long_date, size_text
-from .site import EXTENSION, Site
+from .site import EXTENSION, Site, cached_answer
 
 
 def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
     """Make the site for the podcast in *root* (else ROOT / PODCASTER_ROOT / the nearest podcast.toml)."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, root, test_config)
-    app.extensions[EXTENSION] = Site(
-        app.config["ROOT"], app.config["CLOCK"], float(app.config["RELOAD_INTERVAL"])
-    )
+    site = Site(app.config["ROOT"], app.config["CLOCK"], float(app.config["RELOAD_INTERVAL"]))
+    app.extensions[EXTENSION] = site
     for blueprint in (pages.bp, feeds.bp, api.bp, embed.bp, media.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     _template_helpers(app)
+    app.wsgi_app = FastPath(app.wsgi_app, cached_answer(site))  # type: ignore[method-assign]
     return app
 
 

@@ -7,9 +7,9 @@ They are the only pages other origins may frame: their
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
-from .render import html_response, page_body
+from .render import cached_page
 from .site import snapshot
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
@@ -18,9 +18,7 @@ bp = Blueprint("embed", __name__, url_prefix="/embed")
 @bp.get("/")
 def episode_list() -> Response:
     snap = snapshot()
-    key = "embed:" + request.script_root + request.path
-    body = snap.body(key, lambda: page_body(snap, "embed/list.html", episodes=snap.episodes))
-    return html_response(body, snap, embed=True)
+    return cached_page(snap, "embed/list.html", embed=True, episodes=snap.episodes)
 
 
 @bp.get("/<slug>/")
@@ -29,8 +27,4 @@ def episode_player(slug: str) -> Response:
     public = snap.episode(slug)
     if public is None:
         abort(404)
-    key = "embed:" + request.script_root + request.path
-    body = snap.body(
-        key, lambda: page_body(snap, "embed/episode.html", public=public, episode=public.episode)
-    )
-    return html_response(body, snap, embed=True)
+    return cached_page(snap, "embed/episode.html", embed=True, public=public, episode=public.episode)

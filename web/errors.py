@@ -11,7 +11,7 @@ from podcaster.errors import PodcasterError
 
 from .http import Body
 from .i18n import strings
-from .render import HTML_TYPE, base_context, html_response
+from .render import HTML_TYPE, base_context, error_response
 from .site import Snapshot, snapshot
 
 _log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def http_error(error: HTTPException) -> Response:
     t = strings(language)
     context = base_context(snap) if snap else {"snap": None, "show": None, "lang": "fr", "t": t}
     page = render_template("error.html", status=status, title=t[title_key], text=t[text_key], **context)
-    response = html_response(Body(page.encode("utf-8"), HTML_TYPE), snap, status=status)
+    response = error_response(Body(page.encode("utf-8"), HTML_TYPE), snap, status)
     # Allow (405), Content-Range (416)…: what the exception knows stays in the answer.
     for name, value in error.get_headers():
         if name.lower() != "content-type":

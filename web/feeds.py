@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request
 
 from podcaster.feed import render_feed
 from podcaster.models import Season
 
-from .http import Body, respond
+from .http import Body, Cached, respond
 from .site import FEEDS_DIR, Snapshot, current_site, snapshot
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -32,12 +32,16 @@ def season_feed(number: int) -> Response:
 
 
 def _answer(snap: Snapshot, name: str, season: Season | None) -> Response:
-    body = snap.body("feed:" + name, lambda: feed_body(snap, name, season))
-    response = respond(body, max_age=current_app.config["FEED_MAX_AGE"])
-    # A feed is public: web players on other sites may read it.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    def make() -> Cached:
+        return Cached(
+            feed_body(snap, name, season),
+            current_app.config["FEED_MAX_AGE"],
+            # A feed is public: web players on other sites may read it.
+            always=(("Access-Control-Allow-Origin", "*"),),
+            full_only=(("X-Content-Type-Options", "nosniff"),),
+        )
+
+    return respond(snap.cached(request.script_root + request.path, make))
 
 
 def feed_body(snap: Snapshot, name: str, season: Season | None) -> Body:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from podcaster.models import PublicEpisode
 
-from .http import Body, respond
+from .http import Body, Cached, respond
 from .i18n import DIRECTORIES, strings
 from .site import Snapshot
 
@@ -37,21 +37,21 @@ def base_context(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def cached_page(snap: Snapshot, template: str, **context: Any) -> Response:
+def cached_page(snap: Snapshot, template: str, *, embed: bool = False, **context: Any) -> Response:
     """The page for this URL, rendered once per snapshot, answered with its headers."""
-    key = "page:" + request.script_root + request.path
-    body = snap.body(key, lambda: page_body(snap, template, **context))
-    return html_response(body, snap)
+
+    def make() -> Cached:
+        body = page_body(snap, template, **context)
+        headers = tuple(security_headers(snap, embed=embed).items())
+        return Cached(body, current_app.config["PAGE_MAX_AGE"], full_only=headers)
+
+    return respond(snap.cached(request.script_root + request.path, make))
 
 
-def html_response(body: Body, snap: Snapshot | None, *, embed: bool = False, status: int = 200) -> Response:
-    if status != 200:
-        response = Response(body.data, status=status, content_type=body.content_type)
-        response.headers["Cache-Control"] = "public, max-age=60" if status == 404 else "no-store"
-    else:
-        response = respond(body, max_age=current_app.config["PAGE_MAX_AGE"])
-    if response.status_code != 304:
-        response.headers.update(security_headers(snap, embed=embed))
+def error_response(body: Body, snap: Snapshot | None, status: int) -> Response:
+    response = Response(body.data, status=status, content_type=body.content_type)
+    response.headers["Cache-Control"] = "public, max-age=60" if status == 404 else "no-store"
+    response.headers.update(security_headers(snap, embed=False))
     return response
 
 

@@ -27,7 +27,7 @@ from podcaster.models import Episode, EpisodeType, PublicEpisode, PublicShow, Se
 from podcaster.release import Resolver
 from podcaster.storage import LocalStorage, open_storage
 
-from .http import Body
+from .http import Cached
 from .i18n import interface_language
 
 EXTENSION = "podcaster"
@@ -48,7 +48,7 @@ class Snapshot:
     last_modified: datetime
     skipped: tuple[Problem, ...] = ()
     by_slug: dict[str, PublicEpisode] = field(init=False)
-    _bodies: dict[str, Body] = field(default_factory=dict, init=False, repr=False)
+    _answers: dict[str, Cached] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,14 +90,22 @@ class Snapshot:
         after = ordered[index + 1] if index + 1 < len(ordered) else None
         return before, after
 
-    def body(self, key: str, make: Callable[[], Body]) -> Body:
-        """The body cached under *key*, rendered by *make* the first time."""
-        found = self._bodies.get(key)
+    def cached(self, key: str, make: Callable[[], Cached]) -> Cached:
+        """The answer cached under *key*, made by *make* the first time.
+
+        Keys starting with ``/`` are URL paths (script root included) whose
+        answer depends on nothing else: :class:`web.http.FastPath` serves
+        them straight from here. Other keys (``api:…``) are only for views.
+        """
+        found = self._answers.get(key)
         if found is None:
             found = make()
             with self._lock:
-                found = self._bodies.setdefault(key, found)
+                found = self._answers.setdefault(key, found)
         return found
+
+    def find(self, key: str) -> Cached | None:
+        return self._answers.get(key)
 
 
 def _reading_order(public: PublicEpisode) -> tuple[int, int, int, datetime]:
@@ -257,3 +265,12 @@ def current_site() -> Site:
 
 def snapshot() -> Snapshot:
     return current_site().snapshot()
+
+
+def cached_answer(site: Site) -> Callable[[str], Cached | None]:
+    """How :class:`web.http.FastPath` finds the answer cached for a URL path."""
+
+    def lookup(path: str) -> Cached | None:
+        return site.snapshot().find(path)
+
+    return lookup
