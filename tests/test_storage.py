@@ -359,6 +359,9 @@ def test_storage_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError) as caught:
         open_storage("s3://AKIAEXAMPLE:hunter2-secret@bucket/x", base=tmp_path)
     assert "hunter2-secret" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        open_storage("s3://bucket/x?secret=hunter2-secret", base=tmp_path)
+    assert "hunter2-secret" not in str(caught.value)
     with pytest.raises(ConfigError, match="bucket name"):
         open_storage("s3://Not_A_Bucket", base=tmp_path)
     with pytest.raises(ConfigError, match="unsafe prefix"):

@@ -25,7 +25,8 @@ from pathlib import Path
 from ..errors import ConfigError, StorageError
 
 Progress = Callable[[int], None]
-"""Called with the number of bytes sent since the last call (negative when a part is re-sent)."""
+"""Called with the number of bytes sent since the last call: from worker threads, and negative
+when a part is sent again after an error."""
 
 # S3 allows 1,024 bytes per key; file systems 255 bytes per name, and the local
 # backend needs room beside each name for its metadata file (``NAME.json``).

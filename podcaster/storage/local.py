@@ -46,7 +46,7 @@ class LocalStorage(Storage):
         """Open ``file://PATH`` (``file:///abs/path``, or ``file://relative/path`` from *base*)."""
         scheme, _, rest = url.partition("://")
         if scheme.lower() != "file" or "?" in rest or "#" in rest:
-            raise ConfigError(f"{url}: a local storage URL is file://PATH, with no query")
+            raise ConfigError("a local storage URL is file://PATH, with no query or fragment")
         if rest.startswith("localhost/"):
             rest = rest[len("localhost") :]
         path = unquote(rest)

@@ -132,7 +132,8 @@ class S3Storage(Storage):
                 "AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
             )
         if parts.query or parts.fragment:
-            raise ConfigError(f"{url}: an S3 storage URL is s3://BUCKET[/PREFIX], with no query")
+            # Not echoed either: a query is where a secret would hide.
+            raise ConfigError("an S3 storage URL is s3://BUCKET[/PREFIX], with no query or fragment")
         bucket = parts.netloc
         if not _valid_bucket(bucket):
             raise ConfigError(
@@ -165,7 +166,8 @@ class S3Storage(Storage):
                 "connect_timeout": 10,
                 "read_timeout": 60,
                 "tcp_keepalive": True,
-                "max_pool_connections": max(10, self.transfer.concurrency + 2),
+                # Enough for a few files uploaded at once, each with its own part threads.
+                "max_pool_connections": max(32, 2 * self.transfer.concurrency + 2),
             }
             if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
                 options["retries"] = {"mode": "standard", "total_max_attempts": 8}
@@ -179,6 +181,7 @@ class S3Storage(Storage):
                     options["request_checksum_calculation"] = "when_required"
                 if not os.environ.get("AWS_RESPONSE_CHECKSUM_VALIDATION"):
                     options["response_checksum_validation"] = "when_required"
+                client.close()
                 client = session.client("s3", region_name=options_region, config=Config(**options))
             self._session = session
             return client
