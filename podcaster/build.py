@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
 
-from .catalogue import Catalogue, load_catalogue
-from .errors import MediaError, Problem, raise_if_errors
-from .feed import render_episodes_json, render_feed
-from .lock import write_atomically
+from .catalogue import EPISODES_DIR, Catalogue, episode_files, load_catalogue
+from .episodes_json import render_episodes_json
+from .errors import MediaError, Problem, Severity, raise_if_errors
+from .feed import render_feed
+from .lock import LOCK_FILE, write_atomically
 from .media import file_signature, probe
 from .models import PublicEpisode, PublicShow
 from .release import Resolver
+from .show import SHOW_FILE
 
 FEEDS_DIR = "feeds"
 CACHE_FILE = ".podcaster/probe-cache.json"
+MANIFEST_FILE = ".podcaster/build-manifest.json"
 
 Progress = Callable[[str], None]
 
@@ -38,6 +44,7 @@ class BuildResult:
     probed: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     episode_count: int = 0
+    up_to_date: bool = False  # nothing read by the last build changed: nothing was rendered
 
 
 class ProbeCache:
@@ -130,9 +137,105 @@ def write_feeds(root: Path, documents: dict[str, bytes], result: BuildResult) ->
         result.written.append(target)
 
 
+class BuildManifest:
+    """What the last build read and wrote, so a build with nothing changed can stop after a few stats.
+
+    Inputs are every file the build reads (podcast.toml, the lock, episode files, audio and
+    assets), by size and modification time; outputs are the feeds it wrote. The manifest
+    also keeps the next moment a scheduled episode goes live, when the feeds must change
+    even though no file did.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / MANIFEST_FILE
+
+    def _signatures(self, paths: list[str]) -> dict[str, list[int]]:
+        signatures = {}
+        for name in paths:
+            try:
+                status = (self.root / name).stat()
+            except FileNotFoundError:
+                continue
+            signatures[name] = [status.st_size, status.st_mtime_ns]
+        return signatures
+
+    def _input_names(self, extra: list[str]) -> list[str]:
+        names = [SHOW_FILE, LOCK_FILE, *extra]
+        names.extend(str(path.relative_to(self.root)) for path in episode_files(self.root))
+        return names
+
+    def current_warnings(self, now: datetime) -> list[Problem] | None:
+        """The last build's warnings if nothing it read has changed since, else ``None``."""
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        if saved.get("version") != _manifest_version():
+            return None
+        next_change = saved.get("next_change")
+        if next_change is not None and now >= datetime.fromisoformat(next_change):
+            return None
+        inputs = saved.get("inputs", {})
+        extra = [
+            name
+            for name in inputs
+            if name not in (SHOW_FILE, LOCK_FILE) and not name.startswith(EPISODES_DIR + "/")
+        ]
+        if self._signatures(self._input_names(extra)) != inputs:
+            return None
+        if self._signatures(list(saved.get("outputs", {}))) != saved.get("outputs"):
+            return None
+        return [
+            Problem(path, message, line, Severity.WARNING)
+            for path, line, message in saved.get("warnings", [])
+        ]
+
+    def save(self, catalogue: Catalogue, now: datetime, outputs: list[str], warnings: list[Problem]) -> None:
+        extra = []
+        for episode in catalogue.episodes:
+            if not episode.audio_is_remote:
+                extra.append(os.path.relpath(episode.audio_path(catalogue.root), catalogue.root))
+        extra.extend(str(path.relative_to(catalogue.root)) for path in _asset_files(catalogue))
+        upcoming = [e.date for e in catalogue.episodes if not e.draft and e.date > now]
+        document = {
+            "version": _manifest_version(),
+            "next_change": min(upcoming).isoformat() if upcoming else None,
+            "inputs": self._signatures(self._input_names(extra)),
+            "outputs": self._signatures(outputs),
+            "warnings": [[str(p.path) if p.path else None, p.line, p.message] for p in warnings],
+        }
+        write_atomically(self.path, json.dumps(document, sort_keys=True).encode("utf-8"))
+
+
+def _asset_files(catalogue: Catalogue) -> list[Path]:
+    show = catalogue.show
+    files = [path for path in (show.artwork, *(s.artwork for s in show.seasons)) if path]
+    for episode in catalogue.episodes:
+        for name in (episode.image, episode.chapters, *(t.source for t in episode.transcripts)):
+            if name and not name.startswith(("http://", "https://")):
+                path = (episode.path.parent / name).resolve()
+                if path.is_relative_to(catalogue.root):
+                    files.append(path)
+    return files
+
+
+def _manifest_version() -> str:
+    # A new podcaster may write different feeds from the same files.
+    try:
+        return f"1:{package_version('podcaster')}"
+    except PackageNotFoundError:
+        return "1:unknown"
+
+
 def build(root: Path, now: datetime | None = None, progress: Progress | None = None) -> BuildResult:
     """Load, probe what changed, render every feed, then write; nothing is written if anything fails."""
     now = now or datetime.now(UTC)
+    root = root.resolve()
+    manifest = BuildManifest(root)
+    warnings = manifest.current_warnings(now)
+    if warnings is not None:
+        return BuildResult(unchanged=sorted((root / FEEDS_DIR).glob("*")), warnings=warnings, up_to_date=True)
     catalogue = load_catalogue(root)
     result = BuildResult(warnings=list(catalogue.warnings))
     before = catalogue.lock.to_json()
@@ -142,4 +245,5 @@ def build(root: Path, now: datetime | None = None, progress: Progress | None = N
     write_feeds(catalogue.root, feeds.documents, result)
     if catalogue.lock.to_json() != before:
         catalogue.lock.save()
+    manifest.save(catalogue, now, [f"{FEEDS_DIR}/{name}" for name in feeds.documents], result.warnings)
     return result

@@ -251,6 +251,9 @@ def build(ctx: click.Context) -> None:
 
     result = build_feeds(_root(ctx), _now(), progress=lambda message: click.echo(message, err=True))
     _print_warnings(result.warnings)
+    if result.up_to_date:
+        click.echo("feeds are up to date: nothing changed since the last build")
+        return
     for path in result.written:
         click.echo(f"wrote {_display(path)}")
     click.echo(
