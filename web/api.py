@@ -9,15 +9,15 @@ documented there and in the README), for the whole show or, with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
+
 from podcaster.episodes_json import render_episodes_json
 
 from .http import Body, Cached, cors_headers, respond
-from .render import allowed_origins, embed_snippet
+from .render import allowed_origins, embed_snippet, html_safe_json
 from .site import Snapshot, current_site, snapshot
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -148,5 +148,5 @@ def _oembed_body(snap: Snapshot, slug: str, width: int, max_height: int | None) 
         "height": height,
         "cache_age": config["API_MAX_AGE"],
     }
-    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    data = html_safe_json(document, indent=2).encode("utf-8")
     return Body(data, JSON_TYPE, last_modified=snap.last_modified)

@@ -12,7 +12,7 @@ from flask import Flask, url_for
 from . import api, embed, errors, feeds, media, pages
 from .config import configure
 from .http import FastPath
-from .i18n import clock_time, duration_text, long_date, size_text
+from .i18n import clock_time, duration_text, long_date, role_label, size_text
 from .site import EXTENSION, Site, cached_answer
 
 
@@ -37,6 +37,7 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["duration"] = duration_text
     app.jinja_env.filters["clock"] = clock_time
     app.jinja_env.filters["size"] = size_text
+    app.jinja_env.filters["role"] = role_label
     static = Path(app.static_folder or "")
     versions: dict[str, str] = {}
 

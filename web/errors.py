@@ -38,8 +38,8 @@ def http_error(error: HTTPException) -> Response:
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response
-    if status == 304 or status < 400:
-        return error.get_response()
+    if status < 400:  # redirects (trailing slash) keep Werkzeug's answer
+        return error.get_response()  # type: ignore[return-value]
     snap = _snapshot_or_none()
     language = snap.show.language if snap else "fr"
     title_key, text_key = _TEXTS.get(status, ("error_title", "error_text"))

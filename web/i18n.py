@@ -84,6 +84,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "episode_count_many": "{count} épisodes",
         "hosts": "Animation",
         "listen_on": "Écouter sur",
+        "listen_to": "Écouter : {title}",
+        "latest": "Écouter le dernier épisode",
+        "from_start": "Commencer par le premier",
     },
     "en": {
         "skip": "Skip to content",
@@ -148,6 +151,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "episode_count_many": "{count} episodes",
         "hosts": "Hosted by",
         "listen_on": "Listen on",
+        "listen_to": "Listen: {title}",
+        "latest": "Listen to the latest episode",
+        "from_start": "Start from the first",
     },
 }
 
@@ -162,6 +168,41 @@ DIRECTORIES = {
     "podcastindex": "Podcast Index",
     "youtube": "YouTube",
 }
+
+
+# Podcasting 2.0 person roles (lower-case in the taxonomy) as credits say them.
+ROLES = {
+    "fr": {
+        "host": "Animation",
+        "co-host": "Co-animation",
+        "guest": "Invité·e",
+        "producer": "Production",
+        "executive producer": "Production exécutive",
+        "editor": "Montage",
+        "composer": "Musique",
+        "sound designer": "Conception sonore",
+        "writer": "Écriture",
+        "director": "Réalisation",
+    },
+    "en": {
+        "host": "Host",
+        "co-host": "Co-host",
+        "guest": "Guest",
+        "producer": "Producer",
+        "executive producer": "Executive producer",
+        "editor": "Editor",
+        "composer": "Music",
+        "sound designer": "Sound design",
+        "writer": "Writer",
+        "director": "Director",
+    },
+}
+
+
+def role_label(role: str, language: str) -> str:
+    """How the credits name a role: « Animation » for host; unknown roles as written, capitalised."""
+    known = ROLES[interface_language(language)]
+    return known.get(role.lower(), role[:1].upper() + role[1:])
 
 
 def interface_language(show_language: str) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup
 
-from podcaster.models import PublicEpisode, Season
+from podcaster.models import Person, PublicEpisode, Season
 
 from .i18n import iso_duration, strings
 from .render import absolute_url, cached_page, embed_snippet, json_ld
@@ -21,7 +21,24 @@ bp = Blueprint("pages", __name__)
 def home() -> Response:
     snap = snapshot()
     seasons = [(season, snap.in_season(season.number)) for season in snap.show.seasons]
-    return cached_page(snap, "home.html", seasons=seasons, structured=series_data(snap))
+    first = min(snap.episodes, key=lambda public: public.episode.date, default=None)
+    return cached_page(
+        snap,
+        "home.html",
+        seasons=seasons,
+        latest=snap.episodes[0] if snap.episodes else None,
+        first=first,
+        credits=credits(snap.show.persons),
+        structured=series_data(snap),
+    )
+
+
+def credits(persons: tuple[Person, ...]) -> list[tuple[str, list[Person]]]:
+    """People grouped by role, in the order roles first appear."""
+    grouped: dict[str, list[Person]] = {}
+    for person in persons:
+        grouped.setdefault(person.role, []).append(person)
+    return list(grouped.items())
 
 
 @bp.get("/saison/<int:number>/")

@@ -81,19 +81,23 @@ def frame_ancestors(snap: Snapshot | None) -> list[str]:
     if configured is None and snap is not None:
         configured = snap.show.website.get("frame_ancestors")
     if configured is None:
-        configured = ["'self'", *sorted(allowed_origins(snap))]
-    return [str(source) for source in configured] or ["'none'"]
+        return ["'self'", *sorted(allowed_origins(snap))]
+    return [str(source) for source in _as_list(configured)] or ["'none'"]
 
 
 def allowed_origins(snap: Snapshot | None) -> frozenset[str]:
     """Origins allowed to read the API: [website] allowed_origins and the ALLOWED_ORIGINS setting."""
     listed = snap.show.website.get("allowed_origins", []) if snap else []
-    if isinstance(listed, str):
-        listed = [listed]
     extra = current_app.config["ALLOWED_ORIGINS"]
-    if isinstance(extra, str):
-        extra = [extra]
-    return frozenset(str(origin).rstrip("/") for origin in (*listed, *extra))
+    origins = [*_as_list(listed), *_as_list(extra)]
+    return frozenset(str(origin).rstrip("/") for origin in origins)
+
+
+def _as_list(value: object) -> list[object]:
+    """A setting given as one string or as a list of them."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _origin(url: str) -> str:
@@ -124,7 +128,12 @@ def embed_snippet(snap: Snapshot, public: PublicEpisode | None, *, width: str, h
 
 def json_ld(data: dict[str, Any]) -> Markup:
     """JSON for a ``<script type="application/ld+json">``: no ``<``, ``>`` or ``&`` can close the element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(html_safe_json(data, separators=(",", ":")))
+
+
+def html_safe_json(data: object, **options: Any) -> str:
+    """JSON with ``<``, ``>`` and ``&`` as ``\\u`` escapes: the same data, inert if inlined in HTML."""
+    text = json.dumps(data, ensure_ascii=False, **options)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
-    return Markup(text)
+    return text
