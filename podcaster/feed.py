@@ -23,12 +23,13 @@ from datetime import datetime
 from pathlib import Path
 
 # feedgen.util uses lxml.etree without importing it; feedgen.feed imports it first.
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 # isort: split
 from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
-from lxml.etree import SubElement, _Element
+from lxml.etree import Element, SubElement, XMLParser, _Element, fromstring, tostring
 
 from podcaster.errors import FeedError, Problem, raise_if_errors
 from podcaster.models import (
@@ -48,18 +49,18 @@ __all__ = [
     "episode_page_url",
     "live_episodes",
     "render_feed",
+    "rfc2822_date",
 ]
 
 GENERATOR = "podcaster"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 _ITUNES_EXPLICIT = f"{{{ITUNES_NS}}}explicit"
+_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 
 # Apple Podcasts' categories and their subcategories (the list Apple has used
 # since 2019); names are case-sensitive.
 APPLE_CATEGORIES: dict[str, frozenset[str]] = {
-    "Arts": frozenset(
-        {"Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"}
-    ),
+    "Arts": frozenset({"Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"}),
     "Business": frozenset(
         {"Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"}
     ),
@@ -139,13 +140,18 @@ APPLE_CATEGORIES: dict[str, frozenset[str]] = {
     "TV & Film": frozenset({"After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"}),
 }
 
+# RFC 2822 names, fixed: strftime's %a and %b follow the locale.
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Characters XML 1.0 cannot carry; lxml refuses them with a bare ValueError.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Apple wants artwork URLs that end like the image format (feedgen checks the same).
 _ARTWORK_SUFFIXES = (".jpg", ".png")
+# Reads back only the channel feedgen just wrote; no entities, no network.
+_PARSER = XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
 
 
-class _ItunesExtension(PodcastExtension):  # type: ignore[misc]
+class _ItunesExtension(PodcastExtension):
     """feedgen's iTunes extension, writing ``itunes:explicit`` as Apple's current true/false.
 
     feedgen only knows the old yes/no/clean values, which Apple no longer lists.
@@ -165,7 +171,7 @@ class _ItunesExtension(PodcastExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class _ItunesEntryExtension(PodcastEntryExtension):  # type: ignore[misc]
+class _ItunesEntryExtension(PodcastEntryExtension):
     """feedgen's iTunes item extension, with ``itunes:explicit`` as true/false."""
 
     def __init__(self) -> None:
@@ -206,6 +212,11 @@ def live_episodes(
     return live
 
 
+def rfc2822_date(date: datetime) -> str:
+    """An RSS date (``Wed, 25 Jan 2023 10:00:00 +0100``) whatever the current locale."""
+    return date.strftime(f"{_DAYS[date.weekday()]}, %d {_MONTHS[date.month - 1]} %Y %H:%M:%S %z")
+
+
 def episode_page_url(show: Show, slug: str) -> str:
     """The public page of an episode on the site."""
     return f"{show.urls.site}episodes/{slug}/"
@@ -234,14 +245,31 @@ def render_feed(
     fg.register_extension(EXTENSION_NAME, PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
     _fill_channel(fg, public_show, live, self_url=self_url, season=season, now=now)
     season_names = {known.number: known.name for known in show.seasons}
-    for public in live:
-        _add_item(fg, show, public, season_names.get(public.episode.season))
     try:
-        return fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+        # feedgen writes the channel; each item is a feedgen entry turned into its <item> at once
+        # and dropped, rather than 10,000 entries held until the end (the cyclic GC then rescans
+        # them over and over, which makes the time grow faster than N).
+        rss = fromstring(fg.rss_str(pretty=False, xml_declaration=False), _PARSER)
+        channel = rss[0]
+        _add_hubs(channel, show.hubs)
+        for public in live:
+            channel.append(_item(show, public, season_names.get(public.episode.season)))
+        return tostring(rss, encoding="UTF-8", xml_declaration=True)
     except ValueError as error:
         # lxml only checks the text when it is written: find whose it was.
         raise_if_errors(_unwritable_text(show, live, season), FeedError)
         raise FeedError(f"cannot write the feed: {error}", path=_toml(show)) from error
+
+
+def _add_hubs(channel: _Element, hubs: Sequence[str]) -> None:
+    """Name the WebSub hubs beside atom:link rel=self (feedgen writes only the self link in RSS)."""
+    anchor = channel.find(_ATOM_LINK)
+    for hub in reversed(hubs):
+        link = Element(_ATOM_LINK, rel="hub", href=hub)
+        if anchor is not None:
+            anchor.addnext(link)
+        else:
+            channel.append(link)
 
 
 def _toml(show: Show) -> Path:
@@ -344,6 +372,8 @@ def _fill_channel(
     itunes.itunes_type(show.type.value)
     itunes.set_explicit(show.explicit)
     itunes.itunes_summary(description)
+    if show.urls.new_feed and season is None:
+        itunes.itunes_new_feed_url(show.urls.new_feed)
     if show.subtitle:
         itunes.itunes_subtitle(show.subtitle)
     if artwork:
@@ -369,20 +399,31 @@ def _fill_channel(
     index.set_medium(show.medium)
 
 
-def _add_item(fg: FeedGenerator, show: Show, public: PublicEpisode, season_name: str | None) -> None:
+def _item(show: Show, public: PublicEpisode, season_name: str | None) -> _Element:
+    """The <item> of one episode, written by a feedgen entry with both extensions."""
     episode = public.episode
     media = public.media
-    # Appending keeps our newest-first order; feedgen's default prepend is an insert at 0 per entry.
-    entry = fg.add_entry(order="append")
+    entry = FeedEntry()
+    entry.register_extension("podcast", _ItunesEntryExtension, atom=False, rss=True)
+    entry.register_extension(EXTENSION_NAME, PodcastIndexEntryExtension, atom=False, rss=True)
     entry.title(episode.title)
-    entry.link(href=episode_page_url(show, episode.slug))
+    # One link() call for the page and the enclosure: each call re-validates every link.
+    entry.link(
+        [
+            {"href": episode_page_url(show, episode.slug), "rel": "alternate"},
+            {
+                "href": public.audio_url,
+                "rel": "enclosure",
+                "type": media.mime_type,
+                "length": str(media.size),
+            },
+        ]
+    )
     # Notes go in as escaped text rather than CDATA: whatever they hold, it is never live markup here.
     entry.description(episode.summary or episode.notes_html or episode.title)
     if episode.notes_html:
         entry.content(episode.notes_html)
     entry.guid(episode.guid, permalink=False)
-    entry.enclosure(public.audio_url, str(media.size), media.mime_type)
-    entry.pubDate(episode.date)
 
     itunes = entry.podcast
     itunes.itunes_duration(duration_seconds(media.duration))
@@ -394,14 +435,23 @@ def _add_item(fg: FeedGenerator, show: Show, public: PublicEpisode, season_name:
     if public.image_url:
         itunes.itunes_image(public.image_url)
 
-    index = getattr(entry, EXTENSION_NAME)
+    index = entry.podcastindex
     index.set_season(episode.season, season_name)
-    index.set_episode(episode.number)
-    index.set_persons(episode.persons)
-    index.set_location(episode.location)
-    for transcript in public.transcripts:
-        index.add_transcript(transcript.source, transcript.mime_type, transcript.language, transcript.rel)
-    index.set_chapters(public.chapters_url)
+    if episode.number is not None:
+        index.set_episode(episode.number)
+    if episode.persons:
+        index.set_persons(episode.persons)
+    if episode.location is not None:
+        index.set_location(episode.location)
+    if public.transcripts:
+        index.set_transcripts(public.transcripts)
+    if public.chapters_url:
+        index.set_chapters(public.chapters_url)
+    item: _Element = entry.rss_entry()
+    # Not entry.pubDate(): feedgen formats each date by switching the whole process's locale
+    # to C and back (three setlocale calls per item, and unsafe beside threads).
+    SubElement(item, "pubDate").text = rfc2822_date(episode.date)
+    return item
 
 
 def _unwritable_text(show: Show, live: Sequence[PublicEpisode], season: Season | None) -> list[Problem]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from lxml.etree import SubElement, _Element
 
-from podcaster.models import Funding, Location, Person
+from podcaster.models import Funding, Location, Person, Transcript
 
 EXTENSION_NAME = "podcastindex"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -132,7 +132,7 @@ class PodcastIndexEntryExtension:
         self._episode: int | None = None
         self._persons: tuple[Person, ...] = ()
         self._location: Location | None = None
-        self._transcripts: list[tuple[str, str, str | None, str | None]] = []
+        self._transcripts: tuple[Transcript, ...] = ()
         self._chapters: str | None = None
 
     def set_season(self, number: int, name: str | None = None) -> None:
@@ -147,10 +147,9 @@ class PodcastIndexEntryExtension:
     def set_location(self, location: Location | None) -> None:
         self._location = location
 
-    def add_transcript(
-        self, url: str, mime_type: str, language: str | None = None, rel: str | None = None
-    ) -> None:
-        self._transcripts.append((url, mime_type, language, rel))
+    def set_transcripts(self, transcripts: tuple[Transcript, ...]) -> None:
+        """Set the transcripts; each ``source`` must be the transcript's public URL."""
+        self._transcripts = transcripts
 
     def set_chapters(self, url: str | None) -> None:
         self._chapters = url
@@ -171,14 +170,12 @@ class PodcastIndexEntryExtension:
             _add_person(item, person)
         if self._location is not None:
             _add_location(item, self._location)
-        for url, mime_type, language, rel in self._transcripts:
-            element = SubElement(item, _TRANSCRIPT)
-            element.set("url", url)
-            element.set("type", mime_type)
-            if language:
-                element.set("language", language)
-            if rel:
-                element.set("rel", rel)
+        for transcript in self._transcripts:
+            element = SubElement(item, _TRANSCRIPT, url=transcript.source, type=transcript.mime_type)
+            if transcript.language:
+                element.set("language", transcript.language)
+            if transcript.rel:
+                element.set("rel", transcript.rel)
         if self._chapters:
             SubElement(item, _CHAPTERS, url=self._chapters, type=CHAPTERS_TYPE)
         return item
