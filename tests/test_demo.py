@@ -1,0 +1,57 @@
+"""The demo's preparation: a copy of a catalogue pointed at a local server, with sample audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podcaster.catalogue import load_catalogue
+from podcaster.demo import DEMO_STORAGE, demo_toml, prepare_demo
+from podcaster.errors import ConfigError
+from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
+
+
+def test_prepare_demo_copies_the_catalogue_and_makes_its_audio(tmp_path: Path) -> None:
+    source = write_podcast(tmp_path / "source", SHOW_TOML + '\n[storage]\nurl = "s3://bucket/prefix"\n')
+    write_episode(source, "premier", audio="audio/premier.mp3", audio_bytes=None)
+    write_episode(source, "second", number=2, audio="audio/second.mp3", audio_bytes=None)
+    root = prepare_demo(source, tmp_path / "work", "http://127.0.0.1:8093")
+    catalogue = load_catalogue(root)
+    urls = catalogue.show.urls
+    assert (urls.feed, urls.media, urls.site) == (
+        "http://127.0.0.1:8093/feed.xml",
+        "http://127.0.0.1:8093/media/",
+        "http://127.0.0.1:8093/",
+    )
+    assert catalogue.show.storage == DEMO_STORAGE
+    assert catalogue.warnings == ()
+    for episode in catalogue.episodes:
+        assert episode.audio_path(root).read_bytes()[:3] == b"ID3"
+    assert not (source / "audio").exists()  # the source catalogue is left alone
+    assert not (root / "podcast.lock").exists()
+
+
+def test_prepare_demo_keeps_audio_made_by_an_earlier_run(tmp_path: Path) -> None:
+    source = write_podcast(tmp_path / "source")
+    write_episode(source, "premier", audio="audio/premier.mp3", audio_bytes=None)
+    root = prepare_demo(source, tmp_path / "work", "http://127.0.0.1:8093/")
+    audio = root / "audio" / "premier.mp3"
+    made = audio.stat().st_mtime_ns
+    prepare_demo(source, tmp_path / "work", "http://127.0.0.1:8093/")
+    assert audio.stat().st_mtime_ns == made
+
+
+def test_demo_toml_rewrites_only_urls_and_storage() -> None:
+    text = '[show]\ntitle = "T"\n[urls]\nfeed = "https://a/feed.xml"\nmedia = "https://cdn/"\nsite = "https://a/"\n'
+    text += '[storage]\nurl = "s3://b"\n[[seasons]]\nnumber = 1\n'
+    rewritten = demo_toml(text, "http://127.0.0.1:1/feed.xml")
+    assert 'feed = "http://127.0.0.1:1/feed.xml"' in rewritten
+    assert "cdn" not in rewritten and 'site = "https://a/"' not in rewritten
+    assert 'url = "file://public"' in rewritten and "s3://" not in rewritten
+    assert '[show]\ntitle = "T"' in rewritten and "[[seasons]]\nnumber = 1" in rewritten
+
+
+def test_prepare_demo_needs_an_http_base_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="base URL"):
+        prepare_demo(tmp_path, tmp_path / "work", "ftp://example.org/")
