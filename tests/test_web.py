@@ -707,6 +707,18 @@ def test_settings_come_from_the_environment(
     assert app.config.get("SECRET_KEY") is None  # no sessions, no secret, no dev default
 
 
+def test_podcaster_now_previews_a_release(
+    published: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PODCASTER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PODCASTER_NOW", "2030-01-01T09:00:00+01:00")
+    client = create_app(published).test_client()
+    assert client.get(f"/episodes/{SCHEDULED}/").status_code == 200
+    monkeypatch.setenv("PODCASTER_NOW", "2030-01-01T09:00:00")
+    with pytest.raises(ConfigError, match=r"PODCASTER_NOW.*time zone"):
+        create_app(published)
+
+
 def test_a_bad_environment_value_names_the_variable(
     published: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -50,8 +50,13 @@ def oembed() -> Response:
     width = min(_dimension("maxwidth") or OEMBED_WIDTH, OEMBED_WIDTH)
     max_height = _dimension("maxheight")
     target = _embeddable(snap, url)
-    key = f"api:oembed:{target}:{width}:{max_height}"
-    cached = snap.cached(key, lambda: _api_answer(_oembed_body(snap, target, width, max_height)))
+    if width == OEMBED_WIDTH and max_height is None:
+        cached = snap.cached(
+            f"api:oembed:{target}", lambda: _api_answer(_oembed_body(snap, target, width, None))
+        )
+    else:
+        # Sizes asked for are not cached: any number would do, and the cache must stay bounded.
+        cached = _api_answer(_oembed_body(snap, target, width, max_height))
     return respond(cached, _cors(snap))
 
 
