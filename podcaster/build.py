@@ -80,10 +80,9 @@ def refresh_media(catalogue: Catalogue, progress: Progress | None = None) -> lis
         if episode.audio_is_remote:
             continue
         audio = episode.audio_path(catalogue.root)
-        try:
-            signature = file_signature(audio)
-        except FileNotFoundError:
+        if not audio.is_file():
             continue  # the catalogue already warned; the lock file's facts stand in
+        signature = file_signature(audio)
         known = catalogue.lock.episodes.get(episode.guid)
         if known and known.audio == episode.audio and cache.sha256(audio, signature) == known.media.sha256:
             continue
@@ -114,8 +113,11 @@ def render_feeds(catalogue: Catalogue, now: datetime, resolver: Resolver | None 
         "feed.xml": render_feed(public_show, episodes, self_url=urls.feed, now=now),
         "episodes.json": render_episodes_json(public_show, episodes, now=now),
     }
+    by_season: dict[int, list[PublicEpisode]] = {}
+    for item in episodes:
+        by_season.setdefault(item.episode.season, []).append(item)
     for season in catalogue.show.seasons:
-        in_season = [item for item in episodes if item.episode.season == season.number]
+        in_season = by_season.get(season.number, [])
         documents[f"saison-{season.number}.xml"] = render_feed(
             public_show, in_season, self_url=urls.season_feed_url(season.number), season=season, now=now
         )
@@ -195,7 +197,7 @@ class BuildManifest:
         extra = []
         for episode in catalogue.episodes:
             if not episode.audio_is_remote:
-                extra.append(os.path.relpath(episode.audio_path(catalogue.root), catalogue.root))
+                extra.append(os.path.normpath(episode.audio))
         extra.extend(str(path.relative_to(catalogue.root)) for path in _asset_files(catalogue))
         upcoming = [e.date for e in catalogue.episodes if not e.draft and e.date > now]
         document = {
@@ -238,12 +240,11 @@ def build(root: Path, now: datetime | None = None, progress: Progress | None = N
         return BuildResult(unchanged=sorted((root / FEEDS_DIR).glob("*")), warnings=warnings, up_to_date=True)
     catalogue = load_catalogue(root)
     result = BuildResult(warnings=list(catalogue.warnings))
-    before = catalogue.lock.to_json()
     result.probed = refresh_media(catalogue, progress)
     feeds = render_feeds(catalogue, now)
     result.episode_count = len(feeds.episodes)
     write_feeds(catalogue.root, feeds.documents, result)
-    if catalogue.lock.to_json() != before:
+    if result.probed:
         catalogue.lock.save()
     manifest.save(catalogue, now, [f"{FEEDS_DIR}/{name}" for name in feeds.documents], result.warnings)
     return result

@@ -6,10 +6,12 @@ validation live in :mod:`podcaster.show` and :mod:`podcaster.catalogue`.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -142,10 +144,11 @@ class Show:
         return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, without_scheme))
 
     def season(self, number: int) -> Season | None:
-        for season in self.seasons:
-            if season.number == number:
-                return season
-        return None
+        return self._seasons_by_number.get(number)
+
+    @cached_property
+    def _seasons_by_number(self) -> dict[int, Season]:
+        return {season.number: season for season in self.seasons}
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ class Episode:
 
     def audio_path(self, root: Path) -> Path:
         """The audio file on disk: absolute, or relative to the podcast folder."""
-        return (root / self.audio).resolve()
+        return Path(os.path.normpath(root / self.audio))
 
 
 @dataclass(frozen=True)

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm.cmark import Options
 
 # What podcast apps and our pages render well; everything else is stripped.
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li", "ol",
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "hr", "i", "li", "ol",
     "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
-_BLOCK_TAG = re.compile(r"</?(?:p|br|li|h\d|div|tr|td|th|blockquote|ul|ol|pre|hr|table)\b[^>]*>", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|li|h\d|div|tr|td|th|blockquote|ul|ol|pre|hr|table)\b[^>]*>", re.IGNORECASE
+)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["table", "strikethrough"])
+# Raw HTML is let through cmark on purpose: nh3 decides what survives, in one place.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
 
 
 def render_notes(markdown: str) -> str:
-    """Render Markdown show notes to sanitised HTML (scripts, handlers and styles removed)."""
-    return sanitize_html(_markdown().render(markdown))
+    """Render Markdown show notes (GitHub-flavoured) to sanitised HTML: scripts, handlers and styles removed."""
+    return sanitize_html(cmarkgfm.github_flavored_markdown_to_html(markdown, options=_CMARK_OPTIONS))
 
 
 def sanitize_html(fragment: str) -> str:
