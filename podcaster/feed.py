@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from pathlib import Path
 
-# feedgen.util uses lxml.etree without importing it; feedgen.feed imports it first.
+# feedgen.util uses lxml.etree without importing it: feedgen.entry and feedgen.feed import it first.
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
@@ -458,19 +459,44 @@ def _item(show: Show, public: PublicEpisode, season_name: str | None) -> _Elemen
 
 def _unwritable_text(show: Show, live: Sequence[PublicEpisode], season: Season | None) -> list[Problem]:
     """Name every field holding a character XML cannot carry (a stray control character)."""
-    problems = []
-    channel_texts = [show.title, show.description, show.author, show.copyright or "", show.subtitle or ""]
+    problems = [
+        Problem(_toml(show), f"{where} holds a control character XML cannot carry")
+        for where in _bad_texts(show, "show")
+    ]
     if season is not None:
-        channel_texts += [season.name, season.description]
-    if any(_NOT_XML.search(text) for text in channel_texts):
-        problems.append(Problem(_toml(show), "a show field holds a control character XML cannot carry"))
+        problems += [
+            Problem(
+                _toml(show), f"season {season.number}: {where} holds a control character XML cannot carry"
+            )
+            for where in _bad_texts(season, "season")
+        ]
     for public in live:
-        episode = public.episode
-        for name in ("title", "summary", "notes_html"):
-            value = getattr(episode, name) or ""
-            if _NOT_XML.search(value):
-                field = "notes" if name == "notes_html" else name
-                problems.append(
-                    Problem(episode.path, f"the {field} holds a control character XML cannot carry")
-                )
+        # The notes are checked both as Markdown and as HTML: name them once.
+        places = dict.fromkeys(_PLAIN_NAMES.get(where, where) for where in _bad_texts(public, "episode"))
+        problems += [
+            Problem(public.episode.path, f"{where} holds a control character XML cannot carry")
+            for where in places
+        ]
     return problems
+
+
+_PLAIN_NAMES = {"notes_html": "the notes", "notes_markdown": "the notes"}
+
+
+def _bad_texts(value: object, where: str) -> list[str]:
+    """Where, inside a record (dataclasses, tuples, dicts of them), a string XML cannot carry is."""
+    if isinstance(value, str):
+        return [where] if _NOT_XML.search(value) else []
+    if is_dataclass(value) and not isinstance(value, type):
+        found = []
+        for field in fields(value):
+            name = field.name
+            # The episode record nests the episode itself: name its fields plainly.
+            inner = name if where in ("episode", "show") else f"{where}.{name}"
+            found += _bad_texts(getattr(value, name), inner)
+        return found
+    if isinstance(value, tuple | list):
+        return [found for item in value for found in _bad_texts(item, where)]
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _bad_texts(item, where)]
+    return []

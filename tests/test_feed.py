@@ -520,13 +520,21 @@ def test_artwork_apple_cannot_use_is_refused(episodes: list[PublicEpisode]) -> N
     assert all(".jpg or .png" in problem.message for problem in caught.value.problems)
 
 
-def test_a_control_character_names_the_episode(episodes: list[PublicEpisode]) -> None:
+def test_a_control_character_names_the_episode_and_field(episodes: list[PublicEpisode]) -> None:
     public = by_slug(episodes, "s1e2-ecoles")
-    broken = replace(public, episode=replace(public.episode, title="Les écoles\x0b (copié de Word)"))
+    broken = replace(
+        public,
+        episode=replace(
+            public.episode, title="Les écoles\x0b (copié de Word)", persons=(Person("Jeanne\x01 Martin"),)
+        ),
+    )
     with pytest.raises(FeedError) as caught:
         render_feed(PUBLIC_SHOW, [broken], self_url=URLS.feed, now=NOW)
-    assert caught.value.path == public.episode.path
-    assert "title" in str(caught.value) and "control character" in str(caught.value)
+    messages = [(problem.path, problem.message) for problem in caught.value.problems]
+    assert messages == [
+        (public.episode.path, "title holds a control character XML cannot carry"),
+        (public.episode.path, "persons.name holds a control character XML cannot carry"),
+    ]
 
 
 def test_naive_now_is_a_programming_error(episodes: list[PublicEpisode]) -> None:
