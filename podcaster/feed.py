@@ -292,8 +292,6 @@ def _check(public_show: PublicShow, live: Sequence[PublicEpisode], season: Seaso
         problems.append(Problem(toml, "the show has no title"))
     if not show.description.strip():
         problems.append(Problem(toml, "the show has no description"))
-    if not (show.owner.name and show.owner.email):
-        problems.append(Problem(toml, "the owner needs both a name and an email"))
     artwork = _channel_artwork(public_show, season)
     if artwork and not _artwork_ok(artwork):
         problems.append(Problem(toml, f"artwork URL {artwork!r} must end in .jpg or .png (Apple Podcasts)"))
@@ -371,7 +369,9 @@ def _fill_channel(
 
     itunes = fg.podcast
     itunes.itunes_author(show.author)
-    itunes.itunes_owner(name=show.owner.name, email=show.owner.email)
+    # feedgen wants both; without an email (`podcaster check` asks for one) there is no owner to write.
+    if show.owner.name and show.owner.email:
+        itunes.itunes_owner(name=show.owner.name, email=show.owner.email)
     itunes.itunes_type(show.type.value)
     itunes.set_explicit(show.explicit)
     itunes.itunes_summary(description)
@@ -393,7 +393,7 @@ def _fill_channel(
 
     index = getattr(fg, EXTENSION_NAME)
     index.set_guid(_feed_guid(show, self_url, season))
-    index.set_locked(show.locked, show.owner.email)
+    index.set_locked(show.locked, show.owner.email or None)
     index.set_location(show.location)
     for funding in show.funding:
         index.add_funding(funding)

@@ -537,6 +537,16 @@ def test_a_control_character_names_the_episode_and_field(episodes: list[PublicEp
     ]
 
 
+def test_a_show_without_owner_email_still_builds(episodes: list[PublicEpisode]) -> None:
+    # `podcaster init` without --email gives such a show; `podcaster check` is the one to complain.
+    show = replace(SHOW, owner=Owner("Profession Banlieue", ""))
+    data = render_feed(replace(PUBLIC_SHOW, show=show), episodes, self_url=URLS.feed, now=NOW)
+    channel = etree.fromstring(data).find("channel")
+    assert xp(channel, "itunes:owner") == []
+    assert one(channel, "podcast:locked/text()") == "yes"
+    assert xp(channel, "podcast:locked/@owner") == []
+
+
 def test_naive_now_is_a_programming_error(episodes: list[PublicEpisode]) -> None:
     with pytest.raises(ValueError, match="aware"):
         render_feed(PUBLIC_SHOW, episodes, self_url=URLS.feed, now=datetime(2024, 1, 1))
