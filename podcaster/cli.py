@@ -217,6 +217,89 @@ def add(
     click.echo("edit its notes, then: podcaster check && podcaster publish")
 
 
+@main.command("import")
+@click.argument("source", required=False)
+@click.option(
+    "--feed-url",
+    help="The address the feed will have here, e.g. https://podcast.example.org/feed.xml "
+    "(needed the first time, when there is no podcast.toml yet).",
+)
+@click.option(
+    "--season-from",
+    type=click.Choice(["tags", "order"]),
+    default="tags",
+    show_default=True,
+    help="tags: seasons and numbers from itunes:season/episode (season 1 when absent); "
+    "order: everything in season 1, numbered by date.",
+)
+@click.option(
+    "--rehost", is_flag=True, help="Download every episode's audio here, to publish it with the rest."
+)
+@click.option("--force", is_flag=True, help="Overwrite files edited since the last import.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars, only warnings and the summary.")
+@click.pass_context
+@reports_errors
+def import_feed(
+    ctx: click.Context,
+    source: str | None,
+    feed_url: str | None,
+    season_from: str,
+    rehost: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Import a show from its feed (URL or file): every GUID, date and enclosure URL kept.
+
+    Run it again to pick up new episodes: SOURCE defaults to the feed imported last time.
+    """
+    from .importer import import_feed as run_import
+    from .importprogress import ImportBars, ImportLines
+
+    given: Path | None = ctx.obj.get("root")
+    try:
+        root = given.resolve() if given else find_root(Path.cwd())
+    except ConfigError:
+        root = Path.cwd()  # a new podcast folder, here
+    interactive = sys.stderr.isatty() and not quiet
+    reporter = (
+        ImportBars() if interactive else ImportLines(None if quiet else lambda t: click.echo(t, err=True))
+    )
+    with reporter if isinstance(reporter, ImportBars) else contextlib.nullcontext():
+        result = run_import(
+            root,
+            source,
+            season_from="order" if season_from == "order" else "tags",
+            rehost=rehost,
+            force=force,
+            feed_url=feed_url,
+            reporter=reporter,
+        )
+    _print_warnings(result.warnings)
+    for path, guid in result.derived_guids:
+        click.echo(
+            f"{_display(path)}: no GUID in the feed; its enclosure URL is its GUID now: {guid}", err=True
+        )
+    _print_warnings(result.skipped)
+    click.echo(f"imported {result.fetched_from}")
+    added_seasons = ", ".join(map(str, result.seasons_added))
+    click.echo(
+        f"  podcast.toml {result.show_status}"
+        + (f" (seasons added: {added_seasons})" if added_seasons else "")
+    )
+    for path in result.added:
+        click.echo(f"  added    {_display(path)}")
+    for path in result.updated:
+        click.echo(f"  updated  {_display(path)}")
+    if result.downloaded:
+        click.echo(f"  {len(result.downloaded)} audio files downloaded into audio/")
+    click.echo(
+        f"{len(result.added)} added, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
+        f"{len(result.skipped)} skipped"
+        + (f"; {result.not_in_source} episodes not in the feed kept" if result.not_in_source else "")
+    )
+    click.echo("next: podcaster check && podcaster build, then podcaster publish")
+
+
 @main.command()
 @click.pass_context
 @reports_errors

@@ -1,0 +1,682 @@
+"""``podcaster import``: bring a show home from another host without losing one subscriber.
+
+Apps know an episode by its GUID and play what its enclosure URL serves, so
+the import keeps both exactly: the GUID verbatim, the enclosure URL as it is
+(the audio stays where it is, an external URL in the episode file) unless
+``--rehost`` downloads it into ``audio/`` to be published with the rest.
+
+External audio has no file to probe: its media facts in podcast.lock come from
+the feed, ``size`` from the enclosure ``length`` and ``duration`` from
+``itunes:duration``. Their ``sha256`` is ``""`` (and ``codec`` ``""``,
+``bitrate``, ``sample_rate`` and ``channels`` 0), which means "never seen
+these bytes": the feed still writes the length, type and duration apps need.
+
+Re-importing is safe: episodes are matched by GUID, new items are added,
+changed ones refreshed, and a file edited since the import wrote it is left
+alone (and reported) unless ``force`` is given; see :mod:`podcaster.importshow`.
+Everything is fetched, downloaded and checked before the first file is
+written, and the whole catalogue is loaded again after writing: if it does
+not load, every file written is put back as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .catalogue import EPISODES_DIR, load_catalogue
+from .errors import CatalogueError, ConfigError, MediaError, PodcasterError, Problem, Severity, SourceError
+from .feeditems import SourceFeed, SourceItem, read_feed
+from .feedsource import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
+from .htmlmd import html_to_notes
+from .importshow import EpisodeRecord, ImportState, load_state, render_show, season_table, sha256_text
+from .lock import Lock, load_lock, write_atomically
+from .media import probe
+from .models import MIME_EXTENSIONS, Episode, EpisodeType, MediaInfo
+from .newepisode import slugify
+from .show import SHOW_FILE
+
+SeasonFrom = Literal["tags", "order"]
+AUDIO_DIR = "audio"
+ARTWORK_DIR = "artwork"
+_IMAGE_SUFFIXES = (".jpg", ".png")  # what Apple accepts at the end of an image URL
+
+
+class ImportReporter:
+    """Hooks the CLI fills in for messages and download bars; the library never prints."""
+
+    def message(self, text: str) -> None:
+        """A line of news."""
+
+    def download_started(self, name: str, total: int | None, done: int) -> None:
+        """A download (re)starts; *done* bytes are already on disk."""
+
+    def bytes_received(self, name: str, count: int) -> None:
+        """*count* more bytes of *name* arrived."""
+
+    def download_done(self, name: str) -> None:
+        """A download finished."""
+
+
+@dataclass
+class ImportResult:
+    source: str
+    fetched_from: str
+    show_file: Path
+    show_status: str = "unchanged"  # created, updated, unchanged, kept (edited locally)
+    added: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # files left alone, and why
+    derived_guids: list[tuple[Path, str]] = field(default_factory=list)
+    downloaded: list[Path] = field(default_factory=list)
+    seasons_added: list[int] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    not_in_source: int = 0  # episodes of the catalogue the feed does not list (kept)
+
+
+@dataclass
+class _Existing:
+    """An episode file already in the catalogue."""
+
+    path: Path
+    episode: Episode
+    text: str
+
+
+@dataclass
+class _Planned:
+    item: SourceItem
+    guid: str
+    title: str
+    date: datetime
+    season: int = 1
+    number: int | None = None
+    existing: _Existing | None = None
+    path: Path | None = None
+    audio: str = ""
+    media: MediaInfo | None = None
+    local_audio: str | None = None
+    text: str = ""
+    derived: bool = False  # the feed gave no GUID
+
+
+def import_feed(
+    root: Path,
+    source: str | None = None,
+    *,
+    season_from: SeasonFrom = "tags",
+    rehost: bool = False,
+    force: bool = False,
+    feed_url: str | None = None,
+    reporter: ImportReporter | None = None,
+    limit: int = FEED_LIMIT,
+) -> ImportResult:
+    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file)."""
+    root = root.resolve()
+    reporter = reporter or ImportReporter()
+    show_path = root / SHOW_FILE
+    state = load_state(root)
+    existing: dict[str, _Existing] = {}
+    if show_path.exists():
+        catalogue = load_catalogue(root)  # a broken catalogue is reported before anything is written
+        source = source or state.source or catalogue.show.urls.old_feed
+        feed_url = feed_url or state.feed_url or catalogue.show.urls.feed
+        for episode in catalogue.episodes:
+            existing[episode.guid] = _Existing(
+                episode.path, episode, episode.path.read_text(encoding="utf-8")
+            )
+    elif feed_url is None:
+        raise ConfigError(
+            f"no {SHOW_FILE} in {root}: pass --feed-url with the address the feed will have once hosted "
+            "here (e.g. https://podcast.example.org/feed.xml)"
+        )
+    if not source:
+        raise ConfigError("give the feed to import: its URL or a file", path=show_path)
+    parts = urlsplit(feed_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
+
+    reporter.message(f"reading {source}")
+    fetched = read_source(source, limit=limit)
+    hops = fetched.redirects
+    parsed = parse_xml(fetched.data, fetched.url, fetched.charset)
+    feed = read_feed(parsed.root, fetched.url, parsed.warnings)
+    del fetched, parsed  # the raw document can be large; the records are all that is needed now
+    # A URL is kept as given (what subscribers hold); a file, as an absolute path found from anywhere.
+    source = source if source.startswith(("http://", "https://")) else feed.url
+    result = ImportResult(source=source, fetched_from=feed.url, show_file=show_path)
+    result.warnings.extend(feed.warnings)
+    for status, hop in hops:
+        kind = "permanently" if status in (301, 308) else "temporarily"
+        result.warnings.append(
+            Problem(source, f"redirected {kind} ({status}) to {hop}", None, Severity.WARNING)
+        )
+
+    plans = _select(feed, state, existing, result)
+    in_source = {plan.guid for plan in plans}
+    result.not_in_source = len(set(existing) - in_source)
+    _assign_numbers(plans, existing, season_from, result)
+    _place(plans, {known.episode.slug for known in existing.values()}, root)
+    result.derived_guids = [
+        (plan.path, plan.guid) for plan in plans if plan.derived and plan.existing is None
+    ]
+
+    lock = load_lock(root)
+    kept = _writable(plans, state, lock, root, force, result)
+    if rehost:
+        _rehost(kept, state, root, reporter, result)
+    writes: dict[Path, bytes | None] = {}
+    for plan in kept:
+        assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
+        plan.text = _episode_text(plan)
+        current = plan.existing.text if plan.existing else None
+        if current == plan.text and plan.existing and plan.existing.path == plan.path:
+            result.unchanged.append(plan.path)
+        else:
+            (result.updated if plan.existing else result.added).append(plan.path)
+            writes[plan.path] = plan.text.encode("utf-8")
+            if plan.existing and plan.existing.path != plan.path:
+                writes[plan.existing.path] = None  # its season changed: the file moves folder
+        state.episodes[plan.guid] = EpisodeRecord(
+            file=plan.path.relative_to(root).as_posix(),
+            sha256=sha256_text(plan.text),
+            enclosure=plan.item.enclosure.url,
+            audio=plan.local_audio,
+        )
+        lock.record_media(plan.guid, plan.audio, plan.media)
+
+    seasons = {plan.season: plan.item.season_name for plan in plans}
+    _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter)
+    lock_text = lock.to_json().encode("utf-8")
+    if not lock.path.exists() or lock.path.read_bytes() != lock_text:
+        writes[lock.path] = lock_text
+    state.source = source
+    _commit(root, writes, state)
+    return result
+
+
+def _select(
+    feed: SourceFeed, state: ImportState, existing: dict[str, _Existing], result: ImportResult
+) -> list[_Planned]:
+    """The items that are episodes, each GUID once, oldest first."""
+    plans: list[_Planned] = []
+    seen: dict[str, SourceItem] = {}
+    for item in feed.items:
+        label = f"item {item.index + 1}" + (f" ({item.title[:60]!r})" if item.title else "")
+
+        def warn(message: str, item: SourceItem = item) -> None:
+            result.warnings.append(Problem(feed.url, message, item.line, Severity.WARNING))
+
+        if item.enclosure is None:
+            warn(f"{label} has no audio enclosure: not an episode, left out")
+            continue
+        title = item.title.strip()
+        if not title:
+            title = PurePosixPath(urlsplit(item.enclosure.url).path).stem or "episode"
+            warn(f"{label} has no title: named {title!r} after its audio file")
+        date = item.date
+        if date is None:
+            date = datetime.now(UTC).replace(microsecond=0)
+            warn(f"{label} has no readable date: dated {date.isoformat()}; edit it")
+        guid = item.guid
+        derived = not guid
+        if not guid:
+            guid = _guid_for(item, title, date, state, existing)
+        if guid in seen:
+            first = seen[guid]
+            warn(
+                f"{label} repeats the GUID {guid!r} of item {first.index + 1} (line {first.line}): "
+                "only the first is imported"
+            )
+            continue
+        seen[guid] = item
+        plans.append(_Planned(item=item, guid=guid, title=title, date=date, derived=derived))
+    plans.sort(key=lambda plan: (plan.date, -plan.item.index))
+    return plans
+
+
+def _guid_for(
+    item: SourceItem, title: str, date: datetime, state: ImportState, existing: dict[str, _Existing]
+) -> str:
+    """A GUID for an item without one, given once and then found again in the catalogue.
+
+    Apps that met the item without a GUID know it by its enclosure URL, so that URL is the
+    GUID that keeps their downloads; an earlier import of the same item (same title and
+    date, if its URL has changed since) keeps the GUID it was given then.
+    """
+    assert item.enclosure is not None
+    url = item.enclosure.url
+    if url in existing:
+        return url
+    for guid, record in state.episodes.items():
+        known = existing.get(guid)
+        if record.enclosure == url or (
+            known is not None and known.episode.title == title and known.episode.date == date
+        ):
+            return guid
+    return url
+
+
+def _assign_numbers(
+    plans: list[_Planned], existing: dict[str, _Existing], season_from: SeasonFrom, result: ImportResult
+) -> None:
+    """Seasons and episode numbers: the feed's tags (or none, by order), the catalogue's when it has them."""
+    in_source = {plan.guid for plan in plans}
+    used: set[tuple[int, int]] = {
+        (known.episode.season, known.episode.number)
+        for guid, known in existing.items()
+        if known.episode.number is not None
+        and guid not in in_source
+        and known.episode.type is EpisodeType.FULL
+    }
+    for plan in plans:
+        known = existing.get(plan.guid)
+        plan.existing = known
+        tagged = season_from == "tags"
+        plan.season = (plan.item.season if tagged else None) or (known.episode.season if known else 1)
+        number = plan.item.number if tagged else None
+        if number is None and known and known.episode.season == plan.season:
+            number = known.episode.number  # an earlier import's number stays put
+        if number is not None and plan.item.type is EpisodeType.FULL:
+            if (plan.season, number) in used:
+                result.warnings.append(
+                    Problem(
+                        result.fetched_from,
+                        f"{plan.title!r}: episode number {number} of season {plan.season} is taken; "
+                        "a new number is given",
+                        plan.item.line,
+                        Severity.WARNING,
+                    )
+                )
+                number = None
+            else:
+                used.add((plan.season, number))
+        plan.number = number
+    for plan in plans:
+        if plan.number is None and plan.item.type is EpisodeType.FULL:
+            plan.number = max((n for s, n in used if s == plan.season), default=0) + 1
+            used.add((plan.season, plan.number))
+
+
+def _place(plans: list[_Planned], slugs: set[str], root: Path) -> None:
+    """Each episode's file: its name kept if it exists (in its season's folder), else a new unique slug."""
+    for plan in plans:
+        folder = root / EPISODES_DIR / f"saison-{plan.season}"
+        if plan.existing is not None:
+            plan.path = folder / plan.existing.path.name
+            continue
+        base = slugify(plan.title)
+        slug, counter = base, 1
+        while slug in slugs:
+            counter += 1
+            slug = f"{base[:74]}-{counter}"
+        slugs.add(slug)
+        plan.path = folder / f"{slug}.md"
+
+
+def _writable(
+    plans: list[_Planned], state: ImportState, lock: Lock, root: Path, force: bool, result: ImportResult
+) -> list[_Planned]:
+    """The plans whose files may be written: new, untouched since the last import, or forced."""
+    keep = []
+    for plan in plans:
+        assert plan.path is not None and plan.item.enclosure is not None
+        record = state.episodes.get(plan.guid)
+        local = record.audio if record and record.audio and (root / record.audio).is_file() else None
+        plan.local_audio = local
+        plan.audio = local or plan.item.enclosure.url
+        plan.media = _media_facts(plan, lock, result)
+        known = plan.existing
+        if known is None:
+            if record is not None and not force:
+                result.skipped.append(
+                    Problem(
+                        root / record.file,
+                        "deleted since the last import: not brought back (pass --force to restore it)",
+                        None,
+                        Severity.WARNING,
+                    )
+                )
+                continue
+        elif (
+            not force
+            and (record is None or sha256_text(known.text) != record.sha256)
+            and _episode_text(plan) != known.text  # identical is simply unchanged
+        ):
+            reason = (
+                "edited since the last import" if record else "not written by an import (no record of it)"
+            )
+            result.skipped.append(
+                Problem(
+                    known.path,
+                    f"{reason}: left as it is (pass --force to take the feed's version)",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+            continue
+        keep.append(plan)
+    return keep
+
+
+def _media_facts(plan: _Planned, lock: Lock, result: ImportResult) -> MediaInfo:
+    """The probed facts of a local copy, else, for audio left where it is, what the feed says of it."""
+    if plan.local_audio:
+        probed = lock.media(plan.guid)
+        if probed is not None:
+            return probed
+    enclosure = plan.item.enclosure
+    assert enclosure is not None
+    where = result.fetched_from
+
+    def warn(message: str) -> None:
+        result.warnings.append(Problem(where, f"{plan.title!r}: {message}", plan.item.line, Severity.WARNING))
+
+    mime_type = enclosure.mime_type
+    if not mime_type or "/" not in mime_type:
+        guessed, _ = mimetypes.guess_type(urlsplit(enclosure.url).path)
+        mime_type = guessed if guessed and guessed.startswith(("audio/", "video/")) else "audio/mpeg"
+        warn(f"the enclosure has no type: {mime_type} written (from its name); --rehost probes the real one")
+    if enclosure.length is None or enclosure.length <= 0:
+        warn("the enclosure gives no length: 0 written; --rehost measures the real size")
+    if plan.item.duration is None:
+        warn("no itunes:duration: 0 written; --rehost probes the real duration")
+    return MediaInfo(
+        size=enclosure.length or 0,
+        sha256="",  # never seen these bytes
+        duration=plan.item.duration or 0.0,
+        mime_type=mime_type,
+        bitrate=0,
+        sample_rate=0,
+        channels=0,
+        codec="",
+    )
+
+
+def _rehost(
+    plans: list[_Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
+) -> None:
+    """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
+    problems: list[Problem] = []
+    for plan in plans:
+        enclosure = plan.item.enclosure
+        assert enclosure is not None and plan.path is not None
+        record = state.episodes.get(plan.guid)
+        if plan.local_audio and record and record.enclosure == enclosure.url:
+            continue  # already here, and the source still serves the same URL
+        stem = plan.path.stem
+        folder = root / AUDIO_DIR / f"saison-{plan.season}"
+        suffix = (
+            MIME_EXTENSIONS.get(enclosure.mime_type or "")
+            or PurePosixPath(urlsplit(enclosure.url).path).suffix
+        )
+        target = folder / f"{stem}{suffix.lower() or '.bin'}"
+        name = target.relative_to(root).as_posix()
+        reporter.message(f"downloading {enclosure.url}")
+        try:
+            got = download(
+                enclosure.url,
+                target,
+                progress=lambda count, name=name: reporter.bytes_received(name, count),
+                started=lambda total, done, name=name: reporter.download_started(name, total, done),
+            )
+            media = probe(got.path)
+        except (SourceError, MediaError) as error:
+            problems.extend(Problem(plan.path, f"audio {enclosure.url}: {p.message}") for p in error.problems)
+            continue
+        finally:
+            reporter.download_done(name)
+        if media.extension != target.suffix and media.extension != ".bin":
+            # The content decides the extension, not the URL.
+            renamed = target.with_suffix(media.extension)
+            got.path.replace(renamed)
+            target = renamed
+        result.downloaded.append(target)
+        plan.local_audio = target.relative_to(root).as_posix()
+        plan.audio = plan.local_audio
+        plan.media = media
+    if problems:
+        raise SourceError(problems[0].message, path=problems[0].path, problems=problems)
+
+
+def _episode_text(plan: _Planned) -> str:
+    """The episode file: front matter as the catalogue reads it, notes in Markdown (or sanitised HTML)."""
+    item = plan.item
+    front: list[tuple[str, object]] = [
+        ("title", plan.title),
+        ("season", plan.season),
+        ("episode", plan.number),
+        ("type", item.type.value),
+        ("date", plan.date.isoformat()),
+        ("guid", plan.guid),
+        ("audio", plan.audio),
+    ]
+    if item.explicit is not None:
+        front.append(("explicit", item.explicit))
+    if item.image and _image_ok(item.image):
+        front.append(("image", item.image))
+    if item.transcripts:
+        front.append(
+            (
+                "transcripts",
+                [
+                    {
+                        key: value
+                        for key, value in (
+                            ("file", t.source),
+                            ("type", t.mime_type),
+                            ("language", t.language),
+                            ("rel", t.rel),
+                        )
+                        if value
+                    }
+                    for t in item.transcripts
+                ],
+            )
+        )
+    if item.chapters:
+        front.append(("chapters", item.chapters))
+    if item.persons:
+        front.append(
+            (
+                "persons",
+                [
+                    {key: value for key, value in vars(person).items() if value is not None}
+                    for person in item.persons
+                ],
+            )
+        )
+    if item.location:
+        front.append(
+            ("location", {key: value for key, value in vars(item.location).items() if value is not None})
+        )
+    if item.keywords:
+        front.append(("keywords", list(item.keywords)))
+    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in front if value is not None), "---"]
+    notes = html_to_notes(item.notes_html).text
+    return "\n".join(lines) + "\n" + (notes + "\n" if notes else "")
+
+
+def _image_ok(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) and url.lower().endswith(_IMAGE_SUFFIXES)
+
+
+def _yaml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # JSON is valid YAML: strings, lists and mappings stay safe whatever they hold.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _show_file(
+    feed: SourceFeed,
+    state: ImportState,
+    root: Path,
+    source: str,
+    feed_url: str,
+    seasons: dict[int, str | None],
+    writes: dict[Path, bytes],
+    result: ImportResult,
+    reporter: ImportReporter,
+) -> None:
+    """Write podcast.toml when new or still the import's own; else only declare the new seasons."""
+    path = root / SHOW_FILE
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    language = (feed.channel.language or "fr").lower()
+    names = {
+        number: name or (f"Saison {number}" if language.startswith("fr") else f"Season {number}")
+        for number, name in seasons.items()
+    }
+    if current is not None and (state.show is None or sha256_text(current) != state.show):
+        declared = _declared_seasons(current)
+        missing = sorted(set(names) - declared)
+        if missing:
+            text = current.rstrip("\n") + "\n\n" + "\n".join(season_table(n, names[n]) for n in missing)
+            writes[path] = text.encode("utf-8")
+            result.seasons_added = missing
+        result.show_status = "kept"
+        if state.show is not None:
+            result.skipped.append(
+                Problem(
+                    path,
+                    "edited since the last import: the show's fields were left as they are",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+        return
+    if current is not None:
+        names = {**{n: f"Saison {n}" for n in _declared_seasons(current)}, **names}
+        feed_url = state.feed_url or feed_url
+    old_feed = state.old_feed if current is not None else _old_feed(source, feed)
+    artwork = _artwork(feed, state, root, writes, result, reporter)
+    rendered = render_show(
+        feed.channel,
+        source=source,
+        feed_url=feed_url,
+        old_feed=old_feed,
+        artwork=artwork,
+        seasons=names,
+        where=path,
+    )
+    result.warnings.extend(rendered.warnings)
+    state.feed_url, state.old_feed, state.show = feed_url, old_feed, sha256_text(rendered.text)
+    if current is None:
+        result.show_status = "created"
+        result.seasons_added = sorted(names)
+    elif current != rendered.text:
+        result.show_status = "updated"
+        result.seasons_added = sorted(set(names) - _declared_seasons(current))
+    if current != rendered.text:
+        writes[path] = rendered.text.encode("utf-8")
+
+
+def _old_feed(source: str, feed: SourceFeed) -> str | None:
+    """The address subscribers know: the URL given, else the one the feed says it lives at."""
+    if source.startswith(("http://", "https://")):
+        return source
+    self_url = feed.channel.self_url
+    return self_url if self_url and self_url.startswith(("http://", "https://")) else None
+
+
+def _declared_seasons(toml_text: str) -> set[int]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError:
+        return set()
+    return {s.get("number") for s in data.get("seasons", []) if isinstance(s, dict)} - {None}  # type: ignore[misc]
+
+
+def _artwork(
+    feed: SourceFeed,
+    state: ImportState,
+    root: Path,
+    writes: dict[Path, bytes],
+    result: ImportResult,
+    reporter: ImportReporter,
+) -> str | None:
+    """The show's cover, downloaded once: podcast.toml names a local file."""
+    url = feed.channel.image
+    if state.artwork and state.artwork_source == url and (root / state.artwork).is_file():
+        return state.artwork
+    if not url:
+        return state.artwork if state.artwork and (root / state.artwork).is_file() else None
+    reporter.message(f"downloading the cover {url}")
+    try:
+        data = fetch(url, limit=IMAGE_LIMIT).data
+    except SourceError as error:
+        result.warnings.append(
+            Problem(
+                root / SHOW_FILE,
+                f"the cover could not be downloaded ({error.problems[0].message})",
+                None,
+                Severity.WARNING,
+            )
+        )
+        return state.artwork
+    suffix = ".jpg" if data.startswith(b"\xff\xd8") else ".png" if data.startswith(b"\x89PNG") else None
+    if suffix is None:
+        result.warnings.append(
+            Problem(
+                root / SHOW_FILE,
+                f"the cover {url} is neither JPEG nor PNG: convert it, then set [show] artwork",
+                None,
+                Severity.WARNING,
+            )
+        )
+        return state.artwork
+    name = f"{ARTWORK_DIR}/cover{suffix}"
+    writes[root / name] = data
+    state.artwork, state.artwork_source = name, url
+    return name
+
+
+def _commit(root: Path, writes: dict[Path, bytes | None], state: ImportState) -> None:
+    """Write every file (``None``: delete it), then load the catalogue; if it does not load, put every file back."""
+    check = bool(writes)  # the record alone changing cannot break the catalogue
+    state_text = state.to_json().encode("utf-8")
+    if not state.path.exists() or state.path.read_bytes() != state_text:
+        writes[state.path] = state_text
+    backups: dict[Path, bytes | None] = {}
+    try:
+        for path, data in writes.items():
+            backups[path] = path.read_bytes() if path.exists() else None
+            if data is None:
+                path.unlink(missing_ok=True)
+            elif path.suffix == ".md":
+                _write_quickly(path, data)
+            else:
+                write_atomically(path, data)
+        if check:
+            load_catalogue(root)
+    except (PodcasterError, OSError) as error:
+        for path, previous in backups.items():
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, previous)
+        if isinstance(error, PodcasterError):
+            undone = Problem(
+                None, "the imported catalogue would not load: the import was undone, nothing was changed"
+            )
+            raise CatalogueError(undone.message, problems=[*error.problems, undone]) from None
+        raise
+
+
+def _write_quickly(path: Path, data: bytes) -> None:
+    """Replace an episode file through a rename, without the fsync: thousands of them would take seconds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.import")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
