@@ -7,17 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image, UnidentifiedImageError
-
+from .artwork import artwork_problems
 from .catalogue import Catalogue
+from .chapters import episode_chapter_problems
 from .errors import Problem, Severity
 from .feed import APPLE_CATEGORIES
 from .models import Episode, EpisodeType
 from .show import SHOW_FILE
+from .transcripts import episode_transcript_problems
 
 MAX_DESCRIPTION_BYTES = 4000
-MAX_FEED_ARTWORK_BYTES = 512 * 1024
-ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
 APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -32,31 +31,8 @@ def check_catalogue(catalogue: Catalogue, now: datetime) -> list[Problem]:
 
 
 def check_artwork(path: Path, where: Path | str, *, required_square: bool = True) -> Iterator[Problem]:
-    """What Apple would reject in a cover image: size, shape, colour space, real type."""
-
-    def problem(message: str, severity: Severity = Severity.ERROR) -> Problem:
-        return Problem(where, f"artwork {path.name}: {message}", None, severity)
-
-    try:
-        with Image.open(path) as image:
-            real_format, mode, (width, height) = image.format, image.mode, image.size
-    except (UnidentifiedImageError, OSError) as error:
-        yield problem(f"not a readable image ({error})")
-        return
-    if real_format not in ("JPEG", "PNG"):
-        yield problem(f"Apple accepts JPEG or PNG, this is {real_format}")
-    expected_suffix = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}.get(real_format or "", ())
-    if expected_suffix and path.suffix.lower() not in expected_suffix:
-        yield problem(f"the file is {real_format} but named {path.suffix}; rename it {expected_suffix[0]}")
-    if mode not in ("RGB", "RGBA", "P", "L"):
-        yield problem(f"colour space {mode}: save it as RGB (Apple rejects CMYK)")
-    if required_square and width != height:
-        yield problem(f"{width}×{height} is not square")
-    if not min(width, height) >= ARTWORK_MIN or max(width, height) > ARTWORK_MAX:
-        yield problem(f"{width}×{height}: Apple asks for {ARTWORK_MIN} to {ARTWORK_MAX} pixels a side")
-    size = path.stat().st_size
-    if size > MAX_FEED_ARTWORK_BYTES:
-        yield problem(f"{size // 1024} KB: keep feed artwork under 512 KB so apps load it", Severity.WARNING)
+    """What Apple would reject in a cover image: size, shape, colour space, real type, weight."""
+    return artwork_problems(path, where, required_square=required_square)
 
 
 def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
@@ -93,6 +69,8 @@ def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
 def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> Iterator[Problem]:
     path = episode.path
     media = catalogue.lock.media(episode.guid)
+    yield from episode_transcript_problems(catalogue.root, episode, media.duration if media else None)
+    yield from episode_chapter_problems(catalogue.root, episode, media)
     if len(episode.notes_html.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         yield Problem(
             path,
@@ -119,9 +97,6 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
         )
     if media.duration <= 0:
         yield Problem(path, "the audio has no duration")
-    for chapter in media.chapters:
-        if chapter.start > media.duration:
-            yield Problem(path, f"chapter '{chapter.title}' starts after the end of the audio")
     if episode.date > now and not episode.draft:
         yield Problem(path, f"scheduled: goes live on {episode.date.isoformat()}", None, Severity.WARNING)
     if episode.image:

@@ -257,6 +257,16 @@ class Episode:
 
 
 @dataclass(frozen=True)
+class Thumbnail:
+    """A small copy of a cover for web pages, with its size for the ``img`` tag."""
+
+    url: str
+    width: int
+    height: int
+    mime_type: str
+
+
+@dataclass(frozen=True)
 class PublicEpisode:
     """An episode ready for listeners: its audio facts and every public URL resolved."""
 
@@ -267,6 +277,7 @@ class PublicEpisode:
     image_url: str | None = None
     chapters_url: str | None = None
     transcripts: tuple[Transcript, ...] = ()  # each ``source`` is a public URL here
+    image_thumbnails: tuple[Thumbnail, ...] = ()  # the episode's own image, smallest first
 
     @property
     def guid(self) -> str:
@@ -280,3 +291,5 @@ class PublicShow:
     show: Show
     artwork_url: str | None = None
     season_artwork_urls: dict[int, str] = field(default_factory=dict)
+    artwork_thumbnails: tuple[Thumbnail, ...] = ()  # smallest first, JPEG and WebP at each width
+    season_artwork_thumbnails: dict[int, tuple[Thumbnail, ...]] = field(default_factory=dict)

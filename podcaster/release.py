@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from .artwork import CACHE_DIR as ARTWORK_CACHE
+from .artwork import DerivedArtwork, derive_artwork
 from .catalogue import Catalogue
 from .errors import CatalogueError, Problem, raise_if_errors
-from .models import Episode, MediaInfo, PublicEpisode, PublicShow, Transcript
+from .models import Episode, MediaInfo, PublicEpisode, PublicShow, Thumbnail, Transcript
 
 _IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -62,6 +64,7 @@ class Resolver:
         self.catalogue = catalogue
         self.urls = catalogue.show.urls
         self._assets: dict[Path, Asset] = {}
+        self._artwork: dict[Path, DerivedArtwork] = {}
 
     def asset(self, path: Path, folder: str) -> Asset:
         if path not in self._assets:
@@ -72,15 +75,32 @@ class Resolver:
         """Every local asset resolved so far (resolve the show and episodes first)."""
         return list(self._assets.values())
 
+    def artwork(self, path: Path) -> tuple[str, tuple[Thumbnail, ...]]:
+        """The feed image's URL and the thumbnails derived from a cover, each an asset to publish."""
+        derived = self._artwork.get(path)
+        if derived is None:
+            derived = self._artwork[path] = derive_artwork(path, self.catalogue.root / ARTWORK_CACHE)
+            for image in derived.images:
+                self._assets[image.path] = Asset(
+                    image.path, image.key, image.mime_type, image.sha256, image.size
+                )
+        thumbnails = tuple(
+            Thumbnail(self.urls.media_url(image.key), image.width, image.height, image.mime_type)
+            for image in derived.thumbnails
+        )
+        return self.urls.media_url(derived.feed.key), thumbnails
+
     def public_show(self) -> PublicShow:
         show = self.catalogue.show
-        artwork_url = self.urls.media_url(self.asset(show.artwork, "artwork").key) if show.artwork else None
-        season_urls = {
-            season.number: self.urls.media_url(self.asset(season.artwork, "artwork").key)
-            for season in show.seasons
-            if season.artwork
-        }
-        return PublicShow(show=show, artwork_url=artwork_url, season_artwork_urls=season_urls)
+        artwork_url, thumbnails = self.artwork(show.artwork) if show.artwork else (None, ())
+        seasons = {season.number: self.artwork(season.artwork) for season in show.seasons if season.artwork}
+        return PublicShow(
+            show=show,
+            artwork_url=artwork_url,
+            season_artwork_urls={number: url for number, (url, _) in seasons.items()},
+            artwork_thumbnails=thumbnails,
+            season_artwork_thumbnails={number: small for number, (_, small) in seasons.items()},
+        )
 
     def public_episode(self, episode: Episode, media: MediaInfo) -> PublicEpisode:
         if episode.audio_is_remote:
@@ -88,12 +108,13 @@ class Resolver:
         else:
             key = audio_key(episode, media)
             audio_url = self.urls.media_url(key)
+        image_url, image_thumbnails = self._image(episode)
         return PublicEpisode(
             episode=episode,
             media=media,
             audio_key=key,
             audio_url=audio_url,
-            image_url=self._file_url(episode, episode.image, "artwork"),
+            image_url=image_url,
             chapters_url=self._file_url(episode, episode.chapters, "chapters"),
             transcripts=tuple(
                 Transcript(
@@ -104,6 +125,7 @@ class Resolver:
                 )
                 for transcript in episode.transcripts
             ),
+            image_thumbnails=image_thumbnails,
         )
 
     def public_episodes(self, now: datetime, season: int | None = None) -> list[PublicEpisode]:
@@ -123,6 +145,14 @@ class Resolver:
             resolved.append(self.public_episode(episode, media))
         raise_if_errors(problems, CatalogueError)
         return resolved
+
+    def _image(self, episode: Episode) -> tuple[str | None, tuple[Thumbnail, ...]]:
+        """An episode's own image: kept if already a URL, else derived like the show's cover."""
+        if not episode.image:
+            return None, ()
+        if episode.image.startswith(("http://", "https://")):
+            return episode.image, ()
+        return self.artwork(self.resolve_local(episode, episode.image))
 
     def _file_url(self, episode: Episode, name: str | None, folder: str) -> str | None:
         """A URL for a file named in front matter: kept if already a URL, else published under *folder*."""
