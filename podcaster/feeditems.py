@@ -153,6 +153,19 @@ class _Node:
         found = self.children.get((prefix, name))
         return found[0] if found else None
 
+    def markup(self, prefix: str, name: str) -> str | None:
+        """Text that may hold HTML: escaped or in CDATA, or written as XML elements (XHTML) inside."""
+        element = self.first(prefix, name)
+        if element is None:
+            return None
+        if len(element) == 0:
+            return (element.text or "").strip() or None
+        parts = [element.text or ""]
+        parts += [
+            etree.tostring(child, encoding="unicode", method="html", with_tail=True) for child in element
+        ]
+        return "".join(parts).strip() or None
+
     def text(self, prefix: str, name: str) -> str | None:
         element = self.first(prefix, name)
         if element is None:
@@ -179,8 +192,14 @@ def read_feed(root: etree._Element, url: str, extra_warnings: Iterable[str] = ()
     channel_element = next((child for child in root if _local(child) == "channel"), None)
     if channel_element is None:
         raise SourceError("the feed has no <channel>", path=url, line=root.sourceline)
-    base = _base(url)
-    channel = _read_channel(_Node(channel_element), base, url, warnings)
+    channel_node = _Node(channel_element)
+    # A feed read from a file resolves its relative URLs against its own address, when it says it.
+    base = (
+        _base(url)
+        or _absolute(_self_url(channel_node), None)
+        or _absolute(channel_node.text("", "link"), None)
+    )
+    channel = _read_channel(channel_node, base, url, warnings)
     items = [
         _read_item(index, element, base, url, warnings)
         for index, element in enumerate(child for child in channel_element if _local(child) == "item")
@@ -211,18 +230,16 @@ def _absolute(value: str | None, base: str | None, element: etree._Element | Non
     return absolute
 
 
+def _self_url(node: _Node) -> str | None:
+    for link in node.all("atom", "link"):
+        if link.get("rel") == "self" and link.get("href"):
+            return link.get("href", "").strip()
+    return None
+
+
 def _read_channel(node: _Node, base: str | None, url: str, warnings: list[Problem]) -> SourceChannel:
     line = node.element.sourceline
-    self_url = next(
-        (
-            link.get("href")
-            for link in node.all("atom", "link")
-            if link.get("rel") == "self" and link.get("href")
-        ),
-        None,
-    )
-    # A feed read from a file resolves its relative URLs against its own address, when it says it.
-    base = base or _absolute(self_url, None) or _absolute(node.text("", "link"), None)
+    self_url = _self_url(node)
     owner = node.first("itunes", "owner")
     owner_node = _Node(owner) if owner is not None else None
     owner_name = owner_node.text("itunes", "name") if owner_node else None
@@ -253,7 +270,7 @@ def _read_channel(node: _Node, base: str | None, url: str, warnings: list[Proble
         raise SourceError("the channel has no <title>", path=url, line=line)
     return SourceChannel(
         title=title,
-        description=node.text("", "description") or node.text("itunes", "summary") or "",
+        description=node.markup("", "description") or node.markup("itunes", "summary") or "",
         language=node.text("", "language"),
         author=node.text("itunes", "author") or node.text("googleplay", "author"),
         owner_name=owner_name,
@@ -321,9 +338,9 @@ def _read_item(
         guid=guid,
         date=date,
         enclosure=_enclosure(node, base),
-        notes_html=node.text("content", "encoded")
-        or node.text("", "description")
-        or node.text("itunes", "summary")
+        notes_html=node.markup("content", "encoded")
+        or node.markup("", "description")
+        or node.markup("itunes", "summary")
         or "",
         link=_absolute(node.text("", "link"), base),
         season=_whole(season_text, label, "season", warn),

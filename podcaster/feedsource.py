@@ -27,7 +27,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -87,13 +86,13 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
     def __init__(self) -> None:
         self.hops: list[tuple[int, str]] = []
 
-    def redirect_request(  # type: ignore[override]
+    def redirect_request(
         self,
         req: urllib.request.Request,
         fp: IO[bytes],
         code: int,
         msg: str,
-        headers: Message,
+        headers: http.client.HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
         if urlsplit(newurl).scheme not in ("http", "https"):
@@ -440,7 +439,7 @@ def _expected_total(response: http.client.HTTPResponse, offset: int) -> int | No
 
 def _range_starts_at(response: http.client.HTTPResponse, offset: int) -> bool:
     match = re.match(r"bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
-    return bool(match) and int(match.group(1)) == offset
+    return match is not None and int(match.group(1)) == offset
 
 
 def _read_part_info(path: Path) -> _PartInfo | None:

@@ -213,10 +213,10 @@ class _Writer:
             inner = self.blocks(element.children)
             return "\n".join(f"> {line}" if line else ">" for line in inner.splitlines())
         if tag in ("ul", "ol"):
-            return self.list(element)
+            return self.items(element)
         return self.blocks(element.children)  # a stray <li>
 
-    def list(self, element: _Element) -> str:
+    def items(self, element: _Element) -> str:
         items = [child for child in element.children if isinstance(child, _Element)]
         if any(isinstance(child, str) and child.strip() for child in element.children):
             return ""  # text between items: nothing faithful to write, the check will refuse it

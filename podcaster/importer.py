@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -165,7 +166,9 @@ def import_feed(
     _assign_numbers(plans, existing, season_from, result)
     _place(plans, {known.episode.slug for known in existing.values()}, root)
     result.derived_guids = [
-        (plan.path, plan.guid) for plan in plans if plan.derived and plan.existing is None
+        (plan.path, plan.guid)
+        for plan in plans
+        if plan.derived and plan.existing is None and plan.path is not None
     ]
 
     lock = load_lock(root)
@@ -208,6 +211,7 @@ def _select(
     """The items that are episodes, each GUID once, oldest first."""
     plans: list[_Planned] = []
     seen: dict[str, SourceItem] = {}
+    earlier = _earlier_guids(state, existing)
     for item in feed.items:
         label = f"item {item.index + 1}" + (f" ({item.title[:60]!r})" if item.title else "")
 
@@ -228,7 +232,7 @@ def _select(
         guid = item.guid
         derived = not guid
         if not guid:
-            guid = _guid_for(item, title, date, state, existing)
+            guid = _guid_for(item.enclosure.url, title, date, earlier)
         if guid in seen:
             first = seen[guid]
             warn(
@@ -242,26 +246,25 @@ def _select(
     return plans
 
 
-def _guid_for(
-    item: SourceItem, title: str, date: datetime, state: ImportState, existing: dict[str, _Existing]
-) -> str:
+def _earlier_guids(state: ImportState, existing: dict[str, _Existing]) -> dict[object, str]:
+    """GUIDs an earlier import gave, by enclosure URL and by (title, date)."""
+    index: dict[object, str] = {}
+    for guid, record in state.episodes.items():
+        index.setdefault(record.enclosure, guid)
+        known = existing.get(guid)
+        if known is not None and guid == record.enclosure:  # a GUID derived by an earlier import
+            index.setdefault((known.episode.title, known.episode.date), guid)
+    return index
+
+
+def _guid_for(url: str, title: str, date: datetime, earlier: dict[object, str]) -> str:
     """A GUID for an item without one, given once and then found again in the catalogue.
 
     Apps that met the item without a GUID know it by its enclosure URL, so that URL is the
     GUID that keeps their downloads; an earlier import of the same item (same title and
     date, if its URL has changed since) keeps the GUID it was given then.
     """
-    assert item.enclosure is not None
-    url = item.enclosure.url
-    if url in existing:
-        return url
-    for guid, record in state.episodes.items():
-        known = existing.get(guid)
-        if record.enclosure == url or (
-            known is not None and known.episode.title == title and known.episode.date == date
-        ):
-            return guid
-    return url
+    return earlier.get(url) or earlier.get((title, date)) or url
 
 
 def _assign_numbers(
@@ -524,7 +527,7 @@ def _show_file(
     source: str,
     feed_url: str,
     seasons: dict[int, str | None],
-    writes: dict[Path, bytes],
+    writes: dict[Path, bytes | None],
     result: ImportResult,
     reporter: ImportReporter,
 ) -> None:
@@ -556,7 +559,6 @@ def _show_file(
         return
     if current is not None:
         names = {**{n: f"Saison {n}" for n in _declared_seasons(current)}, **names}
-        feed_url = state.feed_url or feed_url
     old_feed = state.old_feed if current is not None else _old_feed(source, feed)
     artwork = _artwork(feed, state, root, writes, result, reporter)
     rendered = render_show(
@@ -589,20 +591,19 @@ def _old_feed(source: str, feed: SourceFeed) -> str | None:
 
 
 def _declared_seasons(toml_text: str) -> set[int]:
-    import tomllib
-
     try:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError:
         return set()
-    return {s.get("number") for s in data.get("seasons", []) if isinstance(s, dict)} - {None}  # type: ignore[misc]
+    seasons = data.get("seasons", [])
+    return {s["number"] for s in seasons if isinstance(s, dict) and isinstance(s.get("number"), int)}
 
 
 def _artwork(
     feed: SourceFeed,
     state: ImportState,
     root: Path,
-    writes: dict[Path, bytes],
+    writes: dict[Path, bytes | None],
     result: ImportResult,
     reporter: ImportReporter,
 ) -> str | None:
