@@ -14,6 +14,7 @@ these bytes": the feed still writes the length, type and duration apps need.
 Re-importing is safe: episodes are matched by GUID, new items are added,
 changed ones refreshed, and a file edited since the import wrote it is left
 alone (and reported) unless ``force`` is given; see :mod:`podcaster.importshow`.
+What is written where is planned in :mod:`podcaster.importplan`.
 Everything is fetched, downloaded and checked before the first file is
 written, and the whole catalogue is loaded again after writing: if it does
 not load, every file written is put back as it was.
@@ -21,32 +22,36 @@ not load, every file written is put back as it was.
 
 from __future__ import annotations
 
-import json
-import mimetypes
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Literal
 from urllib.parse import urlsplit
 
-from .catalogue import EPISODES_DIR, load_catalogue
+from .catalogue import load_catalogue
 from .errors import CatalogueError, ConfigError, MediaError, PodcasterError, Problem, Severity, SourceError
-from .feeditems import SourceFeed, SourceItem, read_feed
+from .feeditems import SourceFeed, read_feed
 from .feedsource import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
-from .htmlmd import html_to_notes
+from .importplan import (
+    Existing,
+    Planned,
+    SeasonFrom,
+    assign_numbers,
+    episode_text,
+    external_media,
+    place,
+    select,
+)
 from .importshow import EpisodeRecord, ImportState, load_state, render_show, season_table, sha256_text
 from .lock import Lock, load_lock, write_atomically
 from .media import probe
-from .models import MIME_EXTENSIONS, Episode, EpisodeType, MediaInfo
-from .newepisode import slugify
+from .models import MIME_EXTENSIONS
 from .show import SHOW_FILE
 
-SeasonFrom = Literal["tags", "order"]
+__all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
+
 AUDIO_DIR = "audio"
 ARTWORK_DIR = "artwork"
-_IMAGE_SUFFIXES = (".jpg", ".png")  # what Apple accepts at the end of an image URL
 
 
 class ImportReporter:
@@ -82,32 +87,6 @@ class ImportResult:
     not_in_source: int = 0  # episodes of the catalogue the feed does not list (kept)
 
 
-@dataclass
-class _Existing:
-    """An episode file already in the catalogue."""
-
-    path: Path
-    episode: Episode
-    text: str
-
-
-@dataclass
-class _Planned:
-    item: SourceItem
-    guid: str
-    title: str
-    date: datetime
-    season: int = 1
-    number: int | None = None
-    existing: _Existing | None = None
-    path: Path | None = None
-    audio: str = ""
-    media: MediaInfo | None = None
-    local_audio: str | None = None
-    text: str = ""
-    derived: bool = False  # the feed gave no GUID
-
-
 def import_feed(
     root: Path,
     source: str | None = None,
@@ -124,15 +103,13 @@ def import_feed(
     reporter = reporter or ImportReporter()
     show_path = root / SHOW_FILE
     state = load_state(root)
-    existing: dict[str, _Existing] = {}
+    existing: dict[str, Existing] = {}
     if show_path.exists():
         catalogue = load_catalogue(root)  # a broken catalogue is reported before anything is written
         source = source or state.source or catalogue.show.urls.old_feed
         feed_url = feed_url or state.feed_url or catalogue.show.urls.feed
         for episode in catalogue.episodes:
-            existing[episode.guid] = _Existing(
-                episode.path, episode, episode.path.read_text(encoding="utf-8")
-            )
+            existing[episode.guid] = Existing(episode.path, episode, episode.path.read_text(encoding="utf-8"))
     elif feed_url is None:
         raise ConfigError(
             f"no {SHOW_FILE} in {root}: pass --feed-url with the address the feed will have once hosted "
@@ -160,11 +137,11 @@ def import_feed(
             Problem(source, f"redirected {kind} ({status}) to {hop}", None, Severity.WARNING)
         )
 
-    plans = _select(feed, state, existing, result)
+    plans = select(feed, state, existing, result.warnings)
     in_source = {plan.guid for plan in plans}
     result.not_in_source = len(set(existing) - in_source)
-    _assign_numbers(plans, existing, season_from, result)
-    _place(plans, {known.episode.slug for known in existing.values()}, root)
+    assign_numbers(plans, existing, season_from, feed.url, result.warnings)
+    place(plans, {known.episode.slug for known in existing.values()}, root)
     result.derived_guids = [
         (plan.path, plan.guid)
         for plan in plans
@@ -178,7 +155,7 @@ def import_feed(
     writes: dict[Path, bytes | None] = {}
     for plan in kept:
         assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
-        plan.text = _episode_text(plan)
+        plan.text = episode_text(plan)
         current = plan.existing.text if plan.existing else None
         if current == plan.text and plan.existing and plan.existing.path == plan.path:
             result.unchanged.append(plan.path)
@@ -205,128 +182,9 @@ def import_feed(
     return result
 
 
-def _select(
-    feed: SourceFeed, state: ImportState, existing: dict[str, _Existing], result: ImportResult
-) -> list[_Planned]:
-    """The items that are episodes, each GUID once, oldest first."""
-    plans: list[_Planned] = []
-    seen: dict[str, SourceItem] = {}
-    earlier = _earlier_guids(state, existing)
-    for item in feed.items:
-        label = f"item {item.index + 1}" + (f" ({item.title[:60]!r})" if item.title else "")
-
-        def warn(message: str, item: SourceItem = item) -> None:
-            result.warnings.append(Problem(feed.url, message, item.line, Severity.WARNING))
-
-        if item.enclosure is None:
-            warn(f"{label} has no audio enclosure: not an episode, left out")
-            continue
-        title = item.title.strip()
-        if not title:
-            title = PurePosixPath(urlsplit(item.enclosure.url).path).stem or "episode"
-            warn(f"{label} has no title: named {title!r} after its audio file")
-        date = item.date
-        if date is None:
-            date = datetime.now(UTC).replace(microsecond=0)
-            warn(f"{label} has no readable date: dated {date.isoformat()}; edit it")
-        guid = item.guid
-        derived = not guid
-        if not guid:
-            guid = _guid_for(item.enclosure.url, title, date, earlier)
-        if guid in seen:
-            first = seen[guid]
-            warn(
-                f"{label} repeats the GUID {guid!r} of item {first.index + 1} (line {first.line}): "
-                "only the first is imported"
-            )
-            continue
-        seen[guid] = item
-        plans.append(_Planned(item=item, guid=guid, title=title, date=date, derived=derived))
-    plans.sort(key=lambda plan: (plan.date, -plan.item.index))
-    return plans
-
-
-def _earlier_guids(state: ImportState, existing: dict[str, _Existing]) -> dict[object, str]:
-    """GUIDs an earlier import gave, by enclosure URL and by (title, date)."""
-    index: dict[object, str] = {}
-    for guid, record in state.episodes.items():
-        index.setdefault(record.enclosure, guid)
-        known = existing.get(guid)
-        if known is not None and guid == record.enclosure:  # a GUID derived by an earlier import
-            index.setdefault((known.episode.title, known.episode.date), guid)
-    return index
-
-
-def _guid_for(url: str, title: str, date: datetime, earlier: dict[object, str]) -> str:
-    """A GUID for an item without one, given once and then found again in the catalogue.
-
-    Apps that met the item without a GUID know it by its enclosure URL, so that URL is the
-    GUID that keeps their downloads; an earlier import of the same item (same title and
-    date, if its URL has changed since) keeps the GUID it was given then.
-    """
-    return earlier.get(url) or earlier.get((title, date)) or url
-
-
-def _assign_numbers(
-    plans: list[_Planned], existing: dict[str, _Existing], season_from: SeasonFrom, result: ImportResult
-) -> None:
-    """Seasons and episode numbers: the feed's tags (or none, by order), the catalogue's when it has them."""
-    in_source = {plan.guid for plan in plans}
-    used: set[tuple[int, int]] = {
-        (known.episode.season, known.episode.number)
-        for guid, known in existing.items()
-        if known.episode.number is not None
-        and guid not in in_source
-        and known.episode.type is EpisodeType.FULL
-    }
-    for plan in plans:
-        known = existing.get(plan.guid)
-        plan.existing = known
-        tagged = season_from == "tags"
-        plan.season = (plan.item.season if tagged else None) or (known.episode.season if known else 1)
-        number = plan.item.number if tagged else None
-        if number is None and known and known.episode.season == plan.season:
-            number = known.episode.number  # an earlier import's number stays put
-        if number is not None and plan.item.type is EpisodeType.FULL:
-            if (plan.season, number) in used:
-                result.warnings.append(
-                    Problem(
-                        result.fetched_from,
-                        f"{plan.title!r}: episode number {number} of season {plan.season} is taken; "
-                        "a new number is given",
-                        plan.item.line,
-                        Severity.WARNING,
-                    )
-                )
-                number = None
-            else:
-                used.add((plan.season, number))
-        plan.number = number
-    for plan in plans:
-        if plan.number is None and plan.item.type is EpisodeType.FULL:
-            plan.number = max((n for s, n in used if s == plan.season), default=0) + 1
-            used.add((plan.season, plan.number))
-
-
-def _place(plans: list[_Planned], slugs: set[str], root: Path) -> None:
-    """Each episode's file: its name kept if it exists (in its season's folder), else a new unique slug."""
-    for plan in plans:
-        folder = root / EPISODES_DIR / f"saison-{plan.season}"
-        if plan.existing is not None:
-            plan.path = folder / plan.existing.path.name
-            continue
-        base = slugify(plan.title)
-        slug, counter = base, 1
-        while slug in slugs:
-            counter += 1
-            slug = f"{base[:74]}-{counter}"
-        slugs.add(slug)
-        plan.path = folder / f"{slug}.md"
-
-
 def _writable(
-    plans: list[_Planned], state: ImportState, lock: Lock, root: Path, force: bool, result: ImportResult
-) -> list[_Planned]:
+    plans: list[Planned], state: ImportState, lock: Lock, root: Path, force: bool, result: ImportResult
+) -> list[Planned]:
     """The plans whose files may be written: new, untouched since the last import, or forced."""
     keep = []
     for plan in plans:
@@ -335,7 +193,8 @@ def _writable(
         local = record.audio if record and record.audio and (root / record.audio).is_file() else None
         plan.local_audio = local
         plan.audio = local or plan.item.enclosure.url
-        plan.media = _media_facts(plan, lock, result)
+        probed = lock.media(plan.guid) if local else None
+        plan.media = probed or external_media(plan, result.fetched_from, result.warnings)
         known = plan.existing
         if known is None:
             if record is not None and not force:
@@ -351,7 +210,7 @@ def _writable(
         elif (
             not force
             and (record is None or sha256_text(known.text) != record.sha256)
-            and _episode_text(plan) != known.text  # identical is simply unchanged
+            and episode_text(plan) != known.text  # identical is simply unchanged
         ):
             reason = (
                 "edited since the last import" if record else "not written by an import (no record of it)"
@@ -369,42 +228,8 @@ def _writable(
     return keep
 
 
-def _media_facts(plan: _Planned, lock: Lock, result: ImportResult) -> MediaInfo:
-    """The probed facts of a local copy, else, for audio left where it is, what the feed says of it."""
-    if plan.local_audio:
-        probed = lock.media(plan.guid)
-        if probed is not None:
-            return probed
-    enclosure = plan.item.enclosure
-    assert enclosure is not None
-    where = result.fetched_from
-
-    def warn(message: str) -> None:
-        result.warnings.append(Problem(where, f"{plan.title!r}: {message}", plan.item.line, Severity.WARNING))
-
-    mime_type = enclosure.mime_type
-    if not mime_type or "/" not in mime_type:
-        guessed, _ = mimetypes.guess_type(urlsplit(enclosure.url).path)
-        mime_type = guessed if guessed and guessed.startswith(("audio/", "video/")) else "audio/mpeg"
-        warn(f"the enclosure has no type: {mime_type} written (from its name); --rehost probes the real one")
-    if enclosure.length is None or enclosure.length <= 0:
-        warn("the enclosure gives no length: 0 written; --rehost measures the real size")
-    if plan.item.duration is None:
-        warn("no itunes:duration: 0 written; --rehost probes the real duration")
-    return MediaInfo(
-        size=enclosure.length or 0,
-        sha256="",  # never seen these bytes
-        duration=plan.item.duration or 0.0,
-        mime_type=mime_type,
-        bitrate=0,
-        sample_rate=0,
-        channels=0,
-        codec="",
-    )
-
-
 def _rehost(
-    plans: list[_Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
+    plans: list[Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
 ) -> None:
     """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
     problems: list[Problem] = []
@@ -447,77 +272,6 @@ def _rehost(
         plan.media = media
     if problems:
         raise SourceError(problems[0].message, path=problems[0].path, problems=problems)
-
-
-def _episode_text(plan: _Planned) -> str:
-    """The episode file: front matter as the catalogue reads it, notes in Markdown (or sanitised HTML)."""
-    item = plan.item
-    front: list[tuple[str, object]] = [
-        ("title", plan.title),
-        ("season", plan.season),
-        ("episode", plan.number),
-        ("type", item.type.value),
-        ("date", plan.date.isoformat()),
-        ("guid", plan.guid),
-        ("audio", plan.audio),
-    ]
-    if item.explicit is not None:
-        front.append(("explicit", item.explicit))
-    if item.image and _image_ok(item.image):
-        front.append(("image", item.image))
-    if item.transcripts:
-        front.append(
-            (
-                "transcripts",
-                [
-                    {
-                        key: value
-                        for key, value in (
-                            ("file", t.source),
-                            ("type", t.mime_type),
-                            ("language", t.language),
-                            ("rel", t.rel),
-                        )
-                        if value
-                    }
-                    for t in item.transcripts
-                ],
-            )
-        )
-    if item.chapters:
-        front.append(("chapters", item.chapters))
-    if item.persons:
-        front.append(
-            (
-                "persons",
-                [
-                    {key: value for key, value in vars(person).items() if value is not None}
-                    for person in item.persons
-                ],
-            )
-        )
-    if item.location:
-        front.append(
-            ("location", {key: value for key, value in vars(item.location).items() if value is not None})
-        )
-    if item.keywords:
-        front.append(("keywords", list(item.keywords)))
-    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in front if value is not None), "---"]
-    notes = html_to_notes(item.notes_html).text
-    return "\n".join(lines) + "\n" + (notes + "\n" if notes else "")
-
-
-def _image_ok(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) and url.lower().endswith(_IMAGE_SUFFIXES)
-
-
-def _yaml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    # JSON is valid YAML: strings, lists and mappings stay safe whatever they hold.
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _show_file(
