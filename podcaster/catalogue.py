@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from .lock import Lock, load_lock
 from .models import Episode, EpisodeType, Location, Person, Show, Transcript
 from .notes import render_notes, summarize
 from .show import load_show
+from .transcripts import discover
 
 EPISODES_DIR = "episodes"
 SEASON_DIR = re.compile(r"^saison-(\d+)$")
@@ -82,8 +84,9 @@ def load_catalogue(root: Path) -> Catalogue:
     lock = load_lock(root)
     episodes: list[Episode] = []
     lines: dict[Path, dict[str, int]] = {}
+    listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
     for path in episode_files(root):
-        episode, key_lines = _load_episode(path, show, lock, problems)
+        episode, key_lines = _load_episode(path, show, lock, problems, listings)
         lines[path] = key_lines
         if episode is not None:
             episodes.append(episode)
@@ -139,7 +142,11 @@ def parse_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int], str,
 
 
 def _load_episode(
-    path: Path, show: Show | None, lock: Lock, problems: list[Problem]
+    path: Path,
+    show: Show | None,
+    lock: Lock,
+    problems: list[Problem],
+    listings: dict[Path, list[str]] | None = None,
 ) -> tuple[Episode | None, dict[str, int]]:
     try:
         data, key_lines, notes, _ = parse_front_matter(path)
@@ -220,6 +227,8 @@ def _load_episode(
     persons = _persons(data.get("persons", []), problem)
     location = _location(data.get("location"), problem)
     transcripts = _transcripts(data.get("transcripts", []), problem)
+    if "transcripts" not in data:
+        transcripts = _transcripts_beside(path, listings)
     for key in ("image", "chapters", "summary"):
         if data.get(key) is not None and not isinstance(data[key], str):
             problem(f"'{key}' must be text", key)
@@ -381,6 +390,18 @@ def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:
             Transcript(source=source, mime_type=mime, language=item.get("language"), rel=item.get("rel"))
         )
     return tuple(transcripts)
+
+
+def _transcripts_beside(path: Path, listings: dict[Path, list[str]] | None) -> tuple[Transcript, ...]:
+    """``<slug>.vtt``, ``<slug>.srt``, ``<slug>.fr.vtt``… beside an episode whose front matter names none."""
+    folder = path.parent
+    names = listings.get(folder) if listings is not None else None
+    if names is None:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.name.endswith((".vtt", ".srt"))]
+        if listings is not None:
+            listings[folder] = names
+    return discover(path, names)
 
 
 def _closest(word: str) -> str | None:

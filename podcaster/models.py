@@ -278,6 +278,7 @@ class PublicEpisode:
     chapters_url: str | None = None
     transcripts: tuple[Transcript, ...] = ()  # each ``source`` is a public URL here
     image_thumbnails: tuple[Thumbnail, ...] = ()  # the episode's own image, smallest first
+    chapters: tuple[Chapter, ...] = ()  # what the JSON chapters at chapters_url list, for the page
 
     @property
     def guid(self) -> str:

@@ -174,7 +174,8 @@ def make_plan(
             size=asset.size,
             content_type=asset.content_type,
             cache_control=MEDIA_CACHE,
-            source=asset.source,
+            source=asset.source if asset.data is None else None,
+            data=asset.data,  # generated chapters JSON
             sha256=asset.sha256,
         )
     # The whole-show feed goes last of all: apps poll it first.
@@ -263,6 +264,14 @@ def _change(existing: ObjectInfo | None, size: object) -> Change:
 
 
 def _upload(storage: Storage, item: PlannedObject, reporter: PublishReporter) -> None:
+    if item.data is not None:  # made in memory (JSON chapters)
+        reporter.file_started(item)
+        storage.put_bytes(
+            item.key, item.data, content_type=item.content_type, cache_control=item.cache_control
+        )
+        reporter.bytes_sent(item, item.size)
+        reporter.file_done(item)
+        return
     assert item.source is not None
     reporter.file_started(item)
     storage.put_file(

@@ -15,8 +15,10 @@ from pathlib import Path, PurePosixPath
 from .artwork import CACHE_DIR as ARTWORK_CACHE
 from .artwork import DerivedArtwork, derive_artwork
 from .catalogue import Catalogue
+from .chapters import CHAPTERS_TYPE, Chapters, episode_chapters
 from .errors import CatalogueError, Problem, raise_if_errors
 from .models import Episode, MediaInfo, PublicEpisode, PublicShow, Thumbnail, Transcript
+from .transcripts import TIMED_TYPES, read_transcript
 
 _IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -30,6 +32,7 @@ class Asset:
     content_type: str
     sha256: str
     size: int
+    data: bytes | None = None  # generated in memory (chapters JSON), put from these bytes
 
 
 def audio_key(episode: Episode, media: MediaInfo) -> str:
@@ -64,6 +67,8 @@ class Resolver:
         self.catalogue = catalogue
         self.urls = catalogue.show.urls
         self._assets: dict[Path, Asset] = {}
+        self._generated: dict[str, Asset] = {}  # by storage key
+        self._chapters: dict[str, tuple[str | None, Chapters | None]] = {}  # by episode slug
         self._artwork: dict[Path, DerivedArtwork] = {}
 
     def asset(self, path: Path, folder: str) -> Asset:
@@ -73,7 +78,7 @@ class Resolver:
 
     def assets(self) -> list[Asset]:
         """Every local asset resolved so far (resolve the show and episodes first)."""
-        return list(self._assets.values())
+        return [*self._assets.values(), *self._generated.values()]
 
     def artwork(self, path: Path) -> tuple[str, tuple[Thumbnail, ...]]:
         """The feed image's URL and the thumbnails derived from a cover, each an asset to publish."""
@@ -109,16 +114,17 @@ class Resolver:
             key = audio_key(episode, media)
             audio_url = self.urls.media_url(key)
         image_url, image_thumbnails = self._image(episode)
+        chapters_url, chapters = self._episode_chapters(episode, media)
         return PublicEpisode(
             episode=episode,
             media=media,
             audio_key=key,
             audio_url=audio_url,
             image_url=image_url,
-            chapters_url=self._file_url(episode, episode.chapters, "chapters"),
+            chapters_url=chapters_url,
             transcripts=tuple(
                 Transcript(
-                    source=self._file_url(episode, transcript.source, "transcripts") or transcript.source,
+                    source=self._transcript_url(episode, transcript, media) or transcript.source,
                     mime_type=transcript.mime_type,
                     language=transcript.language or self.catalogue.show.language,
                     rel=transcript.rel,
@@ -126,6 +132,7 @@ class Resolver:
                 for transcript in episode.transcripts
             ),
             image_thumbnails=image_thumbnails,
+            chapters=chapters.chapters if chapters else (),
         )
 
     def public_episodes(self, now: datetime, season: int | None = None) -> list[PublicEpisode]:
@@ -162,6 +169,39 @@ class Resolver:
             return name
         path = self.resolve_local(episode, name)
         return self.urls.media_url(self.asset(path, folder).key)
+
+    def _transcript_url(self, episode: Episode, transcript: Transcript, media: MediaInfo) -> str | None:
+        """A transcript's URL; a WebVTT or SRT file is read first, and refused with file and line if invalid."""
+        name = transcript.source
+        if transcript.mime_type in TIMED_TYPES and not name.startswith(("http://", "https://")):
+            path = self.resolve_local(episode, name)
+            if path not in self._assets:
+                read_transcript(path, duration=media.duration, mime_type=transcript.mime_type)
+        return self._file_url(episode, name, "transcripts")
+
+    def _episode_chapters(self, episode: Episode, media: MediaInfo) -> tuple[str | None, Chapters | None]:
+        """The JSON chapters URL and what it lists, from the chapters file or the audio's tags.
+
+        The document is generated (``chapters/<slug>-<sha8>.json``) and published from memory
+        as ``application/json+chapters``; a chapters file given as a URL is kept as it is.
+        """
+        if episode.chapters and episode.chapters.startswith(("http://", "https://")):
+            return episode.chapters, None
+        if episode.slug not in self._chapters:
+            source = self.resolve_local(episode, episode.chapters) if episode.chapters else None
+            found = episode_chapters(
+                episode, media, chapters_file=source, podcast_name=self.catalogue.show.title
+            )
+            url = None
+            if found is not None:
+                sha = hashlib.sha256(found.data).hexdigest()
+                key = f"chapters/{episode.slug}-{sha[:8]}.json"
+                self._generated[key] = Asset(
+                    source or episode.path, key, CHAPTERS_TYPE, sha, len(found.data), found.data
+                )
+                url = self.urls.media_url(key)
+            self._chapters[episode.slug] = (url, found)
+        return self._chapters[episode.slug]
 
     def resolve_local(self, episode: Episode, name: str) -> Path:
         """A file named in an episode's front matter, beside the episode file, never outside the podcast."""

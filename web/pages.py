@@ -8,7 +8,9 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup
 
-from podcaster.models import Person, PublicEpisode, Season
+from podcaster.errors import PodcasterError
+from podcaster.models import Person, PublicEpisode, Season, Transcript
+from podcaster.transcripts import Cue, page_transcript
 
 from .i18n import iso_duration, strings
 from .render import absolute_url, cached_page, embed_snippet, json_ld
@@ -71,6 +73,7 @@ def episode_context(snap: Snapshot, public: PublicEpisode) -> dict[str, Any]:
     page_url = absolute_url(snap, "pages.episode", slug=episode.slug)
     before, after = snap.neighbours(public)
     persons = episode.persons
+    transcript, cues = transcript_text(snap, public)
     return {
         "public": public,
         "episode": episode,
@@ -87,7 +90,22 @@ def episode_context(snap: Snapshot, public: PublicEpisode) -> dict[str, Any]:
         "before": before,
         "after": after,
         "structured": episode_data(snap, public, page_url),
+        "shown_transcript": transcript,
+        "cues": cues,
     }
+
+
+def transcript_text(snap: Snapshot, public: PublicEpisode) -> tuple[Transcript | None, tuple[Cue, ...]]:
+    """The transcript shown as text on the page, read by the library; none if it cannot be read."""
+    try:
+        found = page_transcript(
+            snap.root, public.episode, duration=public.media.duration, language=snap.show.language
+        )
+    except PodcasterError as error:
+        # Publishing refuses such a file; the page still links to it rather than failing.
+        current_app.logger.warning("transcript not shown for %s:\n%s", public.episode.slug, error)
+        return None, ()
+    return found if found is not None else (None, ())
 
 
 def share_links(snap: Snapshot, title: str, url: str) -> list[tuple[str, str]]:

@@ -1,6 +1,7 @@
 /* podcaster — progressive enhancement only: every page works without this file.
-   Copy buttons; chapter links that seek the player instead of opening the audio file;
-   skip and speed controls; one player at a time. */
+   Copy buttons; chapter and transcript links that seek the player instead of opening the audio
+   file; the chapter and the transcript cue being heard marked; skip and speed controls; one
+   player at a time. */
 (function () {
   "use strict";
 
@@ -98,7 +99,10 @@
   });
 
   // Mark the chapter being heard.
-  var starts = links.map(function (link) {
+  var chapters = links.filter(function (link) {
+    return !link.closest("[data-cues]");
+  });
+  var starts = chapters.map(function (link) {
     return parseFloat(link.getAttribute("data-seek"));
   });
   var current = -1;
@@ -111,14 +115,57 @@
     }
     if (index !== current) {
       if (current >= 0) {
-        links[current].removeAttribute("aria-current");
+        chapters[current].removeAttribute("aria-current");
       }
       if (index >= 0) {
-        links[index].setAttribute("aria-current", "true");
+        chapters[index].setAttribute("aria-current", "true");
       }
       current = index;
     }
   });
+
+  // Follow the transcript: mark the cue being heard, and keep it in view inside its box
+  // unless the listener has just scrolled it themselves.
+  var box = document.querySelector("[data-cues]");
+  if (box) {
+    var cues = Array.prototype.slice.call(box.querySelectorAll("li[data-start]"));
+    var spans = cues.map(function (cue) {
+      return [parseFloat(cue.getAttribute("data-start")), parseFloat(cue.getAttribute("data-end"))];
+    });
+    var heard = -1;
+    var touched = 0;
+    ["wheel", "touchmove", "keydown"].forEach(function (name) {
+      box.addEventListener(name, function () {
+        touched = Date.now();
+      }, { passive: true });
+    });
+    audio.addEventListener("timeupdate", function () {
+      var now = audio.currentTime + 0.05;
+      var index = -1;
+      for (var i = 0; i < spans.length && spans[i][0] <= now; i += 1) {
+        if (now < spans[i][1]) {
+          index = i;
+        }
+      }
+      if (index === heard) {
+        return;
+      }
+      if (heard >= 0) {
+        cues[heard].removeAttribute("aria-current");
+      }
+      heard = index;
+      if (index < 0) {
+        return;
+      }
+      var cue = cues[index];
+      cue.setAttribute("aria-current", "true");
+      var top = cue.offsetTop;
+      var hidden = top < box.scrollTop || top + cue.offsetHeight > box.scrollTop + box.clientHeight;
+      if (hidden && Date.now() - touched > 4000) {
+        box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+      }
+    });
+  }
 
   // A shared link to "…/#t=754" starts there.
   var match = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
