@@ -47,9 +47,25 @@ def asset_for(path: Path, folder: str) -> Asset:
             digest.update(chunk)
     sha = digest.hexdigest()
     suffix = path.suffix.lower()
-    stem = PurePosixPath(path.name).stem.lower().replace(" ", "-")
     content_type = _IMAGE_TYPES.get(suffix) or _TEXT_TYPES.get(suffix, "application/octet-stream")
-    return Asset(path, f"{folder}/{stem}-{sha[:8]}{suffix}", content_type, sha, path.stat().st_size)
+    return Asset(path, asset_key(path.name, folder, sha), content_type, sha, path.stat().st_size)
+
+
+def asset_key(name: str, folder: str, sha256: str) -> str:
+    """The storage key for a file called *name*: URL-safe, under *folder*, with a short content hash.
+
+    « Pochette été 2023.PNG » becomes ``artwork/pochette-ete-2023-1a2b3c4d.png``: a key is also a
+    public URL, so accents, spaces and control characters are turned into plain ASCII, and the
+    hash keeps two files whose names fold to the same text apart.
+    """
+    # Imported here: the storage package loads boto3, which building feeds alone never needs.
+    from .storage import safe_key
+
+    stem, dot, suffix = PurePosixPath(name.replace("\\", "/")).name.rpartition(".")
+    if not dot:
+        stem, suffix = suffix, ""
+    # Dots inside the stem become hyphens, so the only dot left is the suffix's.
+    return safe_key(f"{folder}/{stem.replace('.', '-')}-{sha256[:8]}" + (f".{suffix}" if suffix else ""))
 
 
 _TEXT_TYPES = {
