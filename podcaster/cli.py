@@ -14,13 +14,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import ConfigError, PodcasterError, Problem
 from .models import EpisodeType
 from .show import SHOW_FILE
+
+if TYPE_CHECKING:
+    from .tagging import Tagged
 
 
 class ExitCode(IntEnum):
@@ -392,15 +395,27 @@ def _duration(seconds: float) -> str:
 )
 @click.option("--prune", is_flag=True, help="Also delete media no episode uses any more (kept by default).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors and the summary.")
+@click.option(
+    "--tag",
+    "tag_first",
+    is_flag=True,
+    help="First write the tags of episodes not yet published into their audio (see 'podcaster tag').",
+)
 @click.pass_context
 @reports_errors
-def publish(ctx: click.Context, storage_url: str | None, dry_run: bool, prune: bool, quiet: bool) -> None:
+def publish(
+    ctx: click.Context, storage_url: str | None, dry_run: bool, prune: bool, quiet: bool, tag_first: bool
+) -> None:
     """Upload what changed (audio, artwork), verify it, then the feeds, last."""
     from .progress import BarReporter, LineReporter
     from .publish import Change
     from .publish import publish as publish_catalogue
 
     root = _root(ctx)
+    if tag_first and not dry_run:
+        from .tagging import tag_episodes
+
+        _report_tagged(tag_episodes(root, progress=None if quiet else lambda t: click.echo(t, err=True)))
     interactive = sys.stderr.isatty() and not quiet and not dry_run
     reporter = (
         BarReporter()
@@ -422,6 +437,38 @@ def publish(ctx: click.Context, storage_url: str | None, dry_run: bool, prune: b
     click.echo(
         f"published to {plan.storage_url}: {len(result.uploaded)} uploaded, {unchanged} unchanged, {len(result.deleted)} deleted"
     )
+
+
+@main.command()
+@click.argument("slugs", nargs=-1, metavar="[SLUG]...")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also rewrite episodes already published (their length changes: resumed downloads break"
+    " and apps may download them again).",
+)
+@click.pass_context
+@reports_errors
+def tag(ctx: click.Context, slugs: tuple[str, ...], force: bool) -> None:
+    """Write title, show, numbers, date, cover and chapters into each episode's audio file.
+
+    Without SLUG, every episode not yet published. Published episodes are refused
+    unless --force: new tags change the file, which listeners may have half downloaded.
+    """
+    from .tagging import tag_episodes
+
+    _report_tagged(tag_episodes(_root(ctx), slugs, force=force, progress=lambda t: click.echo(t, err=True)))
+
+
+def _report_tagged(results: list[Tagged]) -> None:
+    for result in results:
+        if not result.changed:
+            click.echo(f"unchanged {_display(result.path)}: it already carries these tags")
+            continue
+        size = f"{result.before.size:,} → " if result.before else ""
+        click.echo(f"tagged    {_display(result.path)}  ({size}{result.after.size:,} bytes)")
+    changed = sum(result.changed for result in results)
+    click.echo(f"{changed} files tagged, {len(results) - changed} unchanged")
 
 
 @main.command()

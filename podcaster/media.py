@@ -20,17 +20,38 @@ payload), and podcast apps that play Ogg know it by that type.
 from __future__ import annotations
 
 import base64
+import filecmp
 import functools
 import hashlib
 import os
+import re
+import shutil
 import struct
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 from mutagen import FileType, MutagenError
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import ID3
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TDRC,
+    TIT2,
+    TPE1,
+    TPOS,
+    TRCK,
+    WXXX,
+    CTOCFlags,
+)
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.ogg import OggPage
@@ -41,7 +62,7 @@ from podcaster import mp3scan
 from podcaster.errors import MediaError
 from podcaster.models import Artwork, Chapter, MediaInfo, Tags
 
-__all__ = ["file_signature", "probe", "read_artwork", "read_tags", "sha256_file"]
+__all__ = ["file_signature", "probe", "read_artwork", "read_tags", "sha256_file", "write_tags"]
 
 # Format class -> (MIME type, codec). Order breaks ties between equal scores.
 _FORMATS: dict[type[FileType], tuple[str, str]] = {
@@ -269,6 +290,8 @@ def _chapters(audio: FileType) -> tuple[Chapter, ...]:
             for mark, nxt in zip(marks, [*marks[1:], None], strict=True)
         )
     tags = audio.tags
+    if isinstance(audio, OggVorbis | OggOpus | FLAC) and tags is not None:
+        return _vorbis_chapters(tags.as_dict(), float(getattr(audio.info, "length", 0.0)))
     if not isinstance(tags, ID3):
         return ()
     frames = {frame.element_id: frame for frame in tags.getall("CHAP")}
@@ -422,3 +445,216 @@ def file_signature(path: Path | str) -> tuple[int, int]:
     """Return (size, mtime_ns): unchanged means the last probe still holds."""
     stat = os.stat(path)
     return stat.st_size, stat.st_mtime_ns
+
+
+_VORBIS_CHAPTER = re.compile(r"chapter(\d{1,3})")
+_CHAPTER_TIME = re.compile(r"(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)")
+
+
+def _vorbis_chapters(comments: dict[str, list[str]], length: float) -> tuple[Chapter, ...]:
+    """Chapters from Vorbis comments as players write them: CHAPTER001=00:01:30.000, CHAPTER001NAME=…"""
+    marks = []
+    for key, values in comments.items():
+        number = _VORBIS_CHAPTER.fullmatch(key)
+        time = _CHAPTER_TIME.fullmatch(values[0].strip()) if number and values else None
+        if number is None or time is None:
+            continue
+        hours, minutes, seconds = time.groups()
+        start = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        names = comments.get(f"{key}name") or [key]
+        urls = comments.get(f"{key}url") or [None]
+        marks.append((start, int(number.group(1)), names[0], urls[0]))
+    marks.sort()
+    ends = [mark[0] for mark in marks[1:]] + [length] if marks else []
+    return tuple(
+        Chapter(start=start, title=title, end=end, url=url)
+        for (start, _, title, url), end in zip(marks, ends, strict=True)
+    )
+
+
+@_media_errors
+def write_tags(
+    path: Path | str,
+    *,
+    title: str | None,
+    show: str | None = None,
+    season: int | None = None,
+    episode: int | None = None,
+    date: datetime | None = None,
+    artwork: Artwork | None = None,
+    chapters: Sequence[Chapter] | None = None,
+    artist: str | None = None,
+    comment: str | None = None,
+) -> None:
+    """Write an episode's facts into the file's own tags: ID3v2.4 (MP3), MP4 atoms, Vorbis comments.
+
+    Each field given replaces what the file holds; a field left ``None`` leaves it as it
+    is (``chapters=()`` removes them). The album is the show, the artist *artist* or else
+    the show, the disc the season and the track the episode number. Chapter ends not
+    given run to the next chapter, the last one to the end of the audio. Mutagen cannot
+    write MP4 chapters, so an M4A file keeps the chapters it has.
+
+    The tags are written into a copy that then replaces the file, so a failure leaves the
+    old file whole. Writing tags changes the file's size and checksum: probe it again.
+    """
+    path = Path(path)
+    with path.open("rb") as fileobj:
+        kind = type(_load(path, fileobj))
+    if chapters and kind is not MP4:
+        nexts = [chapter.start for chapter in chapters[1:]] + [probe(path).duration]
+        chapters = [
+            replace(chapter, end=chapter.end or after) for chapter, after in zip(chapters, nexts, strict=True)
+        ]
+    fields = _TagFields(title, show, artist or show, season, episode, date, artwork, chapters, comment)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(path, temporary)
+        audio = kind(temporary)
+        if isinstance(audio, MP3):
+            _write_id3(audio, fields)
+            audio.save(v2_version=4)
+        else:
+            if audio.tags is None:
+                audio.add_tags()
+            if isinstance(audio, MP4):
+                _write_mp4(audio, fields)
+            else:
+                _write_vorbis(audio, fields)
+            audio.save()
+        if filecmp.cmp(temporary, path, shallow=False):
+            return  # already these tags: leave the file (and its modification time) alone
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _TagFields:
+    title: str | None
+    album: str | None
+    artist: str | None
+    season: int | None
+    episode: int | None
+    date: datetime | None
+    artwork: Artwork | None
+    chapters: Sequence[Chapter] | None
+    comment: str | None
+
+    @property
+    def day(self) -> str | None:
+        # The day of release as the producer wrote it; players show the year, some the day.
+        return self.date.date().isoformat() if self.date else None
+
+
+def _write_id3(audio: MP3, fields: _TagFields) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    tags: ID3 = audio.tags
+    texts = {
+        TIT2: fields.title,
+        TALB: fields.album,
+        TPE1: fields.artist,
+        TRCK: None if fields.episode is None else str(fields.episode),
+        TPOS: None if fields.season is None else str(fields.season),
+        TDRC: fields.day,
+    }
+    for frame, value in texts.items():
+        if value is not None:
+            tags.setall(frame.__name__, [frame(encoding=3, text=[value])])
+    if fields.album is not None:
+        tags.setall("TCON", [TCON(encoding=3, text=["Podcast"])])
+    if fields.comment is not None:
+        tags.setall("COMM", [COMM(encoding=3, lang="und", desc="", text=[fields.comment])])
+    if fields.artwork is not None:
+        cover = APIC(encoding=3, mime=fields.artwork.mime_type, type=3, desc="", data=fields.artwork.data)
+        tags.setall("APIC", [cover])
+    if fields.chapters is not None:
+        tags.delall("CHAP")
+        tags.delall("CTOC")
+        ids = [f"chp{index}" for index in range(len(fields.chapters))]
+        for element_id, chapter in zip(ids, fields.chapters, strict=True):
+            sub_frames: list[Any] = [TIT2(encoding=3, text=[chapter.title])]
+            if chapter.url:
+                sub_frames.append(WXXX(encoding=3, desc="", url=chapter.url))
+            tags.add(
+                CHAP(
+                    element_id=element_id,
+                    start_time=round(chapter.start * 1000),
+                    end_time=round((chapter.end or chapter.start) * 1000),
+                    sub_frames=sub_frames,
+                )
+            )
+        if ids:
+            tags.add(
+                CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids)
+            )
+
+
+def _write_mp4(audio: MP4, fields: _TagFields) -> None:
+    tags: Any = audio.tags
+    texts = {
+        "\xa9nam": fields.title,
+        "\xa9alb": fields.album,
+        "\xa9ART": fields.artist,
+        "\xa9day": fields.day,
+        "\xa9cmt": fields.comment,
+        "\xa9gen": None if fields.album is None else "Podcast",
+    }
+    for atom, value in texts.items():
+        if value is not None:
+            tags[atom] = [value]
+    if fields.episode is not None:
+        tags["trkn"] = [(fields.episode, 0)]
+    if fields.season is not None:
+        tags["disk"] = [(fields.season, 0)]
+    if fields.artwork is not None:
+        kind = MP4Cover.FORMAT_PNG if fields.artwork.mime_type == "image/png" else MP4Cover.FORMAT_JPEG
+        tags["covr"] = [MP4Cover(fields.artwork.data, imageformat=kind)]
+
+
+def _write_vorbis(audio: FileType, fields: _TagFields) -> None:
+    tags: Any = audio.tags
+    texts = {
+        "title": fields.title,
+        "album": fields.album,
+        "artist": fields.artist,
+        "date": fields.day,
+        "comment": fields.comment,
+        "genre": None if fields.album is None else "Podcast",
+        "tracknumber": None if fields.episode is None else str(fields.episode),
+        "discnumber": None if fields.season is None else str(fields.season),
+    }
+    for key, value in texts.items():
+        if value is not None:
+            tags[key] = [value]
+    if fields.artwork is not None:
+        picture = Picture()
+        picture.type = 3  # front cover
+        picture.mime = fields.artwork.mime_type
+        picture.data = fields.artwork.data
+        if isinstance(audio, FLAC):
+            audio.clear_pictures()
+            audio.add_picture(picture)
+        else:
+            tags["metadata_block_picture"] = [base64.b64encode(picture.write()).decode("ascii")]
+    if fields.chapters is not None:
+        for key in {key.lower() for key in tags.keys()}:  # noqa: SIM118 - VComment lists pairs
+            if _VORBIS_CHAPTER.match(key):
+                del tags[key]
+        for number, chapter in enumerate(fields.chapters, start=1):
+            key = f"chapter{number:03d}"
+            tags[key] = [_clock(chapter.start)]
+            tags[f"{key}name"] = [chapter.title]
+            if chapter.url:
+                tags[f"{key}url"] = [chapter.url]
+
+
+def _clock(seconds: float) -> str:
+    milliseconds = round(seconds * 1000)
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

@@ -5,16 +5,15 @@ dependency) and encoded by LAME through ``lameenc``, so every file is a real,
 constant-bitrate MP3 whose duration any reader computes exactly. The same
 arguments always give the same bytes.
 
-The ID3v2.3 tag (title, and chapters as CHAP/CTOC frames) is written by hand:
-a few dozen bytes of a well-documented format, so that only
-:mod:`podcaster.media` needs Mutagen.
+The tags (title, and chapters as ID3 CHAP/CTOC frames) are written by
+:func:`podcaster.media.write_tags`, as for any episode.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
-import struct
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,8 @@ from pathlib import Path
 import lameenc
 
 from .lock import write_atomically
+from .media import write_tags
+from .models import Chapter
 
 SAMPLE_RATE = 22_050
 BITRATE_KBPS = 64
@@ -49,8 +50,16 @@ def write_sample_audio(
     encoder.set_channels(1)
     encoder.set_quality(7)  # fast; the demo does not need LAME's best psychoacoustics
     audio = bytes(encoder.encode(pcm.tobytes())) + bytes(encoder.flush())
-    tag = id3_tag(title, chapters, duration=seconds)
-    write_atomically(path, tag + audio)
+    # Tagged under a temporary name, then renamed: *path* never holds an untagged file.
+    untagged = path.with_name(f".{path.name}.untagged")
+    write_atomically(untagged, audio)
+    try:
+        ends = [start for start, _ in chapters[1:]] + [seconds] if chapters else []
+        marks = [Chapter(start, name, end) for (start, name), end in zip(chapters, ends, strict=True)]
+        write_tags(untagged, title=title, chapters=marks or None)
+        os.replace(untagged, path)
+    finally:
+        untagged.unlink(missing_ok=True)
 
 
 def synthesise(seconds: float, seed: int) -> array:
@@ -95,36 +104,3 @@ def synthesise(seconds: float, seed: int) -> array:
         value *= min(1.0, index / fade, (total - index) / fade)
         samples[index] = int(value * 32767)
     return samples
-
-
-def id3_tag(title: str, chapters: Sequence[tuple[float, str]] = (), *, duration: float) -> bytes:
-    """An ID3v2.3 tag with a TIT2 title and, if given, CHAP frames and their CTOC table."""
-    frames = [_frame("TIT2", _text(title))]
-    if chapters:
-        starts = [start for start, _ in chapters]
-        ends = [*starts[1:], duration]
-        ids = [f"chp{index}".encode("ascii") for index in range(len(chapters))]
-        toc = b"toc\x00" + bytes([0x03, len(ids)]) + b"".join(i + b"\x00" for i in ids)
-        frames.append(_frame("CTOC", toc))
-        for element, (start, name), end in zip(ids, chapters, ends, strict=True):
-            body = (
-                element
-                + b"\x00"
-                + struct.pack(">IIII", int(start * 1000), int(end * 1000), ~0 & 0xFFFFFFFF, ~0 & 0xFFFFFFFF)
-            )
-            frames.append(_frame("CHAP", body + _frame("TIT2", _text(name))))
-    payload = b"".join(frames)
-    return b"ID3\x03\x00\x00" + _syncsafe(len(payload)) + payload
-
-
-def _text(value: str) -> bytes:
-    # Encoding 1 is UTF-16 with a byte-order mark: what ID3v2.3 offers beyond Latin-1.
-    return b"\x01" + value.encode("utf-16") + b"\x00\x00"
-
-
-def _frame(frame_id: str, body: bytes) -> bytes:
-    return frame_id.encode("ascii") + struct.pack(">I", len(body)) + b"\x00\x00" + body
-
-
-def _syncsafe(size: int) -> bytes:
-    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
