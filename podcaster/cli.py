@@ -24,6 +24,7 @@ from .show import SHOW_FILE
 
 if TYPE_CHECKING:
     from .tagging import Tagged
+    from .verify import VerifyReport
 
 
 class ExitCode(IntEnum):
@@ -401,10 +402,21 @@ def _duration(seconds: float) -> str:
     is_flag=True,
     help="First write the tags of episodes not yet published into their audio (see 'podcaster tag').",
 )
+@click.option(
+    "--no-verify",
+    is_flag=True,
+    help="Do not fetch the live feed afterwards to check it as podcast apps will.",
+)
 @click.pass_context
 @reports_errors
 def publish(
-    ctx: click.Context, storage_url: str | None, dry_run: bool, prune: bool, quiet: bool, tag_first: bool
+    ctx: click.Context,
+    storage_url: str | None,
+    dry_run: bool,
+    prune: bool,
+    quiet: bool,
+    no_verify: bool,
+    tag_first: bool,
 ) -> None:
     """Upload what changed (audio, artwork), verify it, then the feeds, last."""
     from .progress import BarReporter, LineReporter
@@ -437,6 +449,87 @@ def publish(
     click.echo(
         f"published to {plan.storage_url}: {len(result.uploaded)} uploaded, {unchanged} unchanged, {len(result.deleted)} deleted"
     )
+    if not no_verify:
+        _verify_published(root, storage_url, quiet)
+
+
+def _verify_published(root: Path, storage_url: str | None, quiet: bool) -> None:
+    """After a publish: check the public side; unreachable is a warning, a failed check exit code 1."""
+    from .verify import verify_podcast
+
+    if storage_url is not None:
+        # Published somewhere else than podcast.toml says: the public URLs may not serve it.
+        click.echo(
+            "not verified (published with --storage): run 'podcaster verify FEED_URL' to check", err=True
+        )
+        return
+    report = verify_podcast(root, now=_now(), progress=None if quiet else lambda t: click.echo(t, err=True))
+    if report.unreachable is not None:
+        click.echo(
+            f"warning: the public feed {report.feed_url} could not be reached ({report.unreachable}); "
+            "the storage checks passed, so the publish stands. Run 'podcaster verify' once it is online "
+            "(DNS, CDN, network)",
+            err=True,
+        )
+        return
+    _print_report(report)
+    if not report.ok:
+        click.echo(
+            "the storage holds everything, but the public side fails the checks above "
+            "(as podcast apps fetch it): fix them, then run 'podcaster verify'",
+            err=True,
+        )
+        sys.exit(ExitCode.USER_ERROR)
+
+
+@main.command()
+@click.argument("feed_url", required=False)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    help="Seconds to wait for each server to connect and answer.",
+)
+@click.pass_context
+@reports_errors
+def verify(ctx: click.Context, feed_url: str | None, timeout: float) -> None:
+    """Fetch the live feed (default: the configured one) and check it as podcast apps' crawlers do.
+
+    Enclosures answer HEAD and ranged GETs with their length and type, artwork, transcripts and
+    chapters answer, and GUIDs are those of the last publish. Exit code 1 on any failure.
+    """
+    from .verify import VerifySettings, verify_feed, verify_podcast
+
+    settings = VerifySettings(timeout=timeout)
+    root: Path | None = None
+    try:
+        root = _root(ctx)
+    except ConfigError:
+        if not feed_url or ctx.obj.get("root"):
+            raise
+        # A feed URL outside any podcast folder: check it all but the GUIDs, which need the lock file.
+
+    def progress(text: str) -> None:
+        click.echo(text, err=True)
+
+    if root is None:
+        assert feed_url is not None
+        report = verify_feed(feed_url, now=_now(), settings=settings, progress=progress)
+    else:
+        report = verify_podcast(root, feed_url, now=_now(), settings=settings, progress=progress)
+    if report.unreachable is not None:
+        click.echo(f"{report.feed_url}: the feed cannot be fetched: {report.unreachable}", err=True)
+        sys.exit(ExitCode.USER_ERROR)
+    _print_report(report)
+    if not report.ok:
+        sys.exit(ExitCode.USER_ERROR)
+
+
+def _print_report(report: VerifyReport) -> None:
+    for finding in report.findings:
+        click.echo(str(finding), err=True)
+    click.echo(report.summary)
 
 
 @main.command()
