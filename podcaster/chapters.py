@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from json.decoder import JSONObject  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from .errors import CatalogueError, Problem, Severity, raise_if_errors
@@ -196,13 +196,13 @@ def _validate(
         def at(key: str, item: dict[str, Any] = item, line: int | None = line) -> int | None:
             return lines.key(item, key) or line
 
-        start = item.get("startTime")
-        if not _is_number(start):
+        raw_start = item.get("startTime")
+        if not _is_number(raw_start):
             problem(
                 f"chapter {index}: 'startTime' is required and must be a number of seconds", at("startTime")
             )
             continue
-        start = float(start)
+        start = float(raw_start)
         if start < 0:
             problem(f"chapter {index}: 'startTime' must not be negative", at("startTime"))
         if previous is not None and start <= previous:
@@ -268,7 +268,7 @@ def _validate(
             )
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and value == value  # not NaN
 
 
@@ -285,7 +285,7 @@ def _number(seconds: float) -> int | float:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
-class _Located(dict):  # type: ignore[type-arg]
+class _Located(dict[str, Any]):
     """A JSON object that remembers where it was written (offsets into the text)."""
 
     span: tuple[int, int] = (0, 0)
