@@ -185,7 +185,9 @@ def read_source(source: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOU
                 f"the file is {size:,} bytes, over the {limit:,}-byte limit for a feed", path=path
             )
         with path.open("rb") as stream:
-            data = stream.read(limit + 1)
+            data = stream.read(size + 1)  # not limit + 1: that would allocate the whole limit at once
+        if len(data) > limit:
+            raise SourceError(f"the file grew past the {limit:,}-byte limit for a feed", path=path)
     except FileNotFoundError:
         raise SourceError("file not found", path=path) from None
     except IsADirectoryError:

@@ -22,6 +22,7 @@ not load, every file written is put back as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -196,6 +197,19 @@ def _writable(
         probed = lock.media(plan.guid) if local else None
         plan.media = probed or external_media(plan, result.fetched_from, result.warnings)
         known = plan.existing
+        if plan.conflict is not None:
+            result.skipped.append(
+                Problem(
+                    plan.conflict.path,
+                    f"this is episode {plan.number} of season {plan.season}, like the feed's "
+                    f"{plan.title!r}, but its GUID is {plan.conflict.episode.guid!r} and the feed's is "
+                    f"{plan.guid!r}: not imported. If they are the same episode, write "
+                    f"guid: {json.dumps(plan.guid)} in this file (apps know it by that one) and import again",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+            continue
         if known is None:
             if record is not None and not force:
                 result.skipped.append(

@@ -50,6 +50,7 @@ class Planned:
     local_audio: str | None = None
     text: str = ""
     derived: bool = False  # the feed gave no GUID
+    conflict: Existing | None = None  # a catalogue episode with this number and another GUID
 
 
 def select(
@@ -123,13 +124,14 @@ def assign_numbers(
 ) -> None:
     """Seasons and episode numbers: the feed's tags (or none, by order), the catalogue's when it has them."""
     in_source = {plan.guid for plan in plans}
-    used: set[tuple[int, int]] = {
-        (known.episode.season, known.episode.number)
+    local: dict[tuple[int, int], Existing] = {
+        (known.episode.season, known.episode.number): known
         for guid, known in existing.items()
         if known.episode.number is not None
         and guid not in in_source
         and known.episode.type is EpisodeType.FULL
     }
+    used = set(local)
     for plan in plans:
         known = existing.get(plan.guid)
         plan.existing = known
@@ -139,6 +141,11 @@ def assign_numbers(
         if number is None and known and known.episode.season == plan.season:
             number = known.episode.number  # an earlier import's number stays put
         if number is not None and plan.item.type is EpisodeType.FULL:
+            holder = local.get((plan.season, number))
+            if holder is not None and known is None:
+                # Most likely the same episode, added here by hand before the import: never a duplicate.
+                plan.conflict, plan.number = holder, number
+                continue
             if (plan.season, number) in used:
                 warnings.append(
                     Problem(
@@ -154,7 +161,7 @@ def assign_numbers(
                 used.add((plan.season, number))
         plan.number = number
     for plan in plans:
-        if plan.number is None and plan.item.type is EpisodeType.FULL:
+        if plan.number is None and plan.conflict is None and plan.item.type is EpisodeType.FULL:
             plan.number = max((n for s, n in used if s == plan.season), default=0) + 1
             used.add((plan.season, plan.number))
 
