@@ -43,7 +43,15 @@ from .importplan import (
     place,
     select,
 )
-from .importshow import EpisodeRecord, ImportState, load_state, render_show, season_table, sha256_text
+from .importshow import (
+    EpisodeRecord,
+    ImportState,
+    load_state,
+    podcast_guid,
+    render_show,
+    season_table,
+    sha256_text,
+)
 from .lock import Lock, load_lock, write_atomically
 from .media import probe
 from .models import MIME_EXTENSIONS
@@ -173,7 +181,9 @@ def import_feed(
         )
         lock.record_media(plan.guid, plan.audio, plan.media)
 
-    seasons = {plan.season: plan.item.season_name for plan in plans}
+    seasons: dict[int, str | None] = {}
+    for plan in plans:  # a season's name from any of its items that gives one (podcast:season name=…)
+        seasons[plan.season] = seasons.get(plan.season) or plan.item.season_name
     _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter)
     lock_text = lock.to_json().encode("utf-8")
     if not lock.path.exists() or lock.path.read_bytes() != lock_text:
@@ -315,6 +325,20 @@ def _show_file(
             writes[path] = text.encode("utf-8")
             result.seasons_added = missing
         result.show_status = "kept"
+        old_feed = _old_feed(source, feed)
+        if state.source is None and old_feed and old_feed != feed_url:
+            # A catalogue made by hand, first import: say how to announce the move, never edit it.
+            result.warnings.append(
+                Problem(
+                    path,
+                    f"podcast.toml was not written by an import: left as it is. To move subscribers here, "
+                    f'add old_feed = "{old_feed}" and new_feed_url = true under [urls], and keep the '
+                    "guid of the show: guid = "
+                    f'"{podcast_guid(feed.channel, old_feed)}" under [show] (see the README, "Moving the feed")',
+                    None,
+                    Severity.WARNING,
+                )
+            )
         if state.show is not None:
             result.skipped.append(
                 Problem(

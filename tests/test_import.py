@@ -451,6 +451,8 @@ def test_an_episode_added_by_hand_is_not_duplicated(http_server: LocalServer, tm
     mine = write_episode(root, "premier", number=1, title="Premier épisode", guid="local-guid-1")
     result = import_feed(root, serve_feed(http_server, "ausha"))
     assert result.show_status == "kept"
+    hint = next(w.message for w in result.warnings if "not written by an import" in w.message)
+    assert "new_feed_url = true" in hint and 'guid = "5f8c3a34-9c4c-5b0e-8f0e-4a3d1f3c2b1a"' in hint
     assert [p.path for p in result.skipped] == [mine]
     assert 'write guid: "ausha-q5GbNhKPzGgP" in this file' in result.skipped[0].message
     assert sorted(p.name for p in result.added) == [
