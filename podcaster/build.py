@@ -164,7 +164,10 @@ class BuildManifest:
 
     def _input_names(self, extra: list[str]) -> list[str]:
         names = [SHOW_FILE, LOCK_FILE, *extra]
-        names.extend(str(path.relative_to(self.root)) for path in episode_files(self.root))
+        files = [path.relative_to(self.root) for path in episode_files(self.root)]
+        names.extend(str(path) for path in files)
+        # A season folder's time changes when a file appears in it, such as a transcript found by name.
+        names.extend(sorted({str(path.parent) for path in files}))
         return names
 
     def current_warnings(self, now: datetime) -> list[Problem] | None:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+from podcaster.build import build
 from podcaster.catalogue import load_catalogue
 from podcaster.cli import main
 from podcaster.errors import CatalogueError
@@ -314,7 +315,8 @@ def test_publish_uploads_transcripts_with_their_types_and_the_feed_names_them(
     parsed = feedparser.parse(feed)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert PODCAST_NS in parsed.namespaces.values()
-    assert len(parsed.entries) == 1
+    # feedparser keeps one podcast:transcript per item (the last one's attributes).
+    assert parsed.entries[0]["podcast_transcript"] == dict(tags[-1].attrib)
 
 
 def test_publish_refuses_an_invalid_transcript_before_any_upload(tmp_path: Path, mp3: Path) -> None:
@@ -375,3 +377,15 @@ def test_no_transcript_no_text(tmp_path: Path, sample_mp3: Path) -> None:
     client = create_app(root, {"TESTING": True, "CLOCK": lambda: NOW}).test_client()
     body = client.get("/episodes/saison-2-debut/").get_data(as_text=True)
     assert "data-cues" not in body
+
+
+def test_build_sees_a_transcript_added_beside_an_episode(tmp_path: Path, mp3: Path) -> None:
+    root = tmp_path / "podcast"
+    episode_file = podcast_with(root, mp3)
+    build(root, now=NOW)
+    assert b"podcast:transcript" not in (root / "feeds" / "feed.xml").read_bytes()
+    assert build(root, now=NOW).up_to_date
+    (episode_file.parent / "premier.vtt").write_text(VALID_VTT, encoding="utf-8")
+    result = build(root, now=NOW)
+    assert not result.up_to_date
+    assert b'type="text/vtt"' in (root / "feeds" / "feed.xml").read_bytes()
