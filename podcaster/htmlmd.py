@@ -86,10 +86,10 @@ def html_to_notes(fragment: str) -> Notes:
         return Notes("", True)
     if "<" not in fragment:
         return Notes(_plain_text_markdown(fragment), True)
-    cleaned = _serialize(_tidy(_tree(sanitize_html(fragment))))
+    root = _tidy(_tree(sanitize_html(fragment)))
+    cleaned = _serialize(root)
     if not cleaned.strip():
         return Notes("", True)
-    root = _tree(cleaned)
     if _all_supported(root):
         markdown = _Writer().blocks(root.children).strip()
         if markdown and _same(_tree(render_notes(markdown)), root):

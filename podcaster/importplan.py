@@ -160,10 +160,12 @@ def assign_numbers(
             else:
                 used.add((plan.season, number))
         plan.number = number
+    highest: dict[int, int] = {}
+    for season, number in used:
+        highest[season] = max(highest.get(season, 0), number)
     for plan in plans:
         if plan.number is None and plan.conflict is None and plan.item.type is EpisodeType.FULL:
-            plan.number = max((n for s, n in used if s == plan.season), default=0) + 1
-            used.add((plan.season, plan.number))
+            plan.number = highest[plan.season] = highest.get(plan.season, 0) + 1
 
 
 def place(plans: list[Planned], slugs: set[str], root: Path) -> None:
