@@ -972,3 +972,37 @@ def test_episode_files_are_valid_front_matter(http_server: LocalServer, tmp_path
     lock = load_lock(root)
     assert all(entry.media.sha256 == "" for entry in lock.episodes.values())
     assert textwrap.dedent  # keep the import for readers adapting these tests
+
+
+def test_podcast_toml_names_the_move_and_the_hubs(tmp_path: Path) -> None:
+    root = write_podcast(tmp_path / "show")
+    toml = root / "podcast.toml"
+    base = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        base.replace(
+            '[urls]\nfeed = "https://podcast.example.org/feed.xml"\n',
+            '[urls]\nfeed = "https://podcast.example.org/feed.xml"\nold_feed = "https://feed.ausha.co/x"\n'
+            'new_feed_url = "https://elsewhere.example.net/rss"\n',
+        )
+        + '\n[websub]\nhubs = ["https://pubsubhubbub.appspot.com/"]\n',
+        encoding="utf-8",
+    )
+    show = load_catalogue(root).show
+    assert show.urls.old_feed == "https://feed.ausha.co/x"
+    assert show.urls.new_feed == "https://elsewhere.example.net/rss"
+    assert show.hubs == ("https://pubsubhubbub.appspot.com/",)
+    toml.write_text(
+        base.replace('type = "serial"', 'type = "serial"\nguid = "not-a-uuid"').replace(
+            'feed = "https://podcast.example.org/feed.xml"',
+            'feed = "https://podcast.example.org/feed.xml"\nnew_feed_url = 3',
+        )
+        + '\n[websub]\nhubs = ["ftp://hub.example.org/"]\nhub = []\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(root)
+    messages = [p.message for p in caught.value.problems]
+    assert any("'guid' must be a UUID" in m for m in messages)
+    assert any("'new_feed_url' must be true, false or an absolute http(s) URL" in m for m in messages)
+    assert any("hub 'ftp://hub.example.org/' must be an absolute http(s) URL" in m for m in messages)
+    assert any("unknown key 'hub' in [websub] (did you mean 'hubs'?)" in m for m in messages)
