@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -34,6 +35,7 @@ class BarReporter(PublishReporter):
         )
         self.overall: TaskID | None = None
         self.tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()  # files are uploaded from several threads at once
 
     def __enter__(self) -> BarReporter:
         self.progress.start()
@@ -51,18 +53,26 @@ class BarReporter(PublishReporter):
 
     def file_started(self, item: PlannedObject) -> None:
         name = item.key if len(item.key) <= 40 else "…" + item.key[-39:]
-        self.tasks[item.key] = self.progress.add_task(name, total=item.size)
+        task = self.progress.add_task(name, total=item.size)
+        with self._lock:
+            self.tasks[item.key] = task
 
     def bytes_sent(self, item: PlannedObject, count: int) -> None:
-        self.progress.advance(self.tasks[item.key], count)
+        with self._lock:
+            task = self.tasks.get(item.key)
+        if task is not None:
+            self.progress.advance(task, count)
         if self.overall is not None:
             self.progress.advance(self.overall, count)
 
     def file_done(self, item: PlannedObject) -> None:
-        task = self.tasks.pop(item.key)
-        self.progress.update(task, completed=item.size)
-        self.progress.remove_task(task)
-        self.progress.console.print(f"uploaded {item.key}", markup=False, highlight=False)
+        with self._lock:
+            task = self.tasks.pop(item.key, None)
+        if task is not None:
+            self.progress.remove_task(task)
+        self.progress.console.print(
+            f"uploaded {item.key} ({item.size:,} bytes)", markup=False, highlight=False
+        )
 
 
 class LineReporter(PublishReporter):

@@ -32,6 +32,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -51,6 +52,7 @@ MEDIA_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 _FEED_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
 LOCK_NAME = ".podcaster/publish.lock"
+SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
 
 # How large files are cut for S3, read when a publish starts (never at import). The
 # defaults suit audio; tests and slow or flaky uplinks may want smaller parts.
@@ -122,7 +124,8 @@ class PublishResult:
 class PublishReporter:
     """Hooks the CLI fills in for progress bars; the library never prints.
 
-    ``bytes_sent`` is called from upload worker threads.
+    ``file_started``, ``bytes_sent`` and ``file_done`` are called from upload
+    worker threads, several files at once (small files are sent in parallel).
     """
 
     def message(self, text: str) -> None:
@@ -331,7 +334,7 @@ def publish(
         load_catalogue(root)  # raises the usual error, before the lock makes .podcaster/ in a stray folder
     with contextlib.nullcontext() if dry_run else publishing_lock(root):
         catalogue = load_catalogue(root)
-        lock_before = catalogue.lock.to_json()
+        lock_before = _lock_state(catalogue)
         refresh_media(catalogue, reporter.message)
         storage = open_target(storage_url or catalogue.show.storage, root, transfer)
         plan, documents = make_plan(catalogue, storage, now, prune=prune)
@@ -349,7 +352,7 @@ def publish(
         except PodcasterError as error:
             raise _stopped(error, plan, result) from error
         write_feeds(catalogue.root, documents, result.build)
-        if catalogue.lock.to_json() != lock_before:
+        if _lock_state(catalogue) != lock_before:
             catalogue.lock.save()
         # Everything is online: tell the show's WebSub hubs which feeds changed (a failure is a warning).
         result.announced, result.warnings = announce(catalogue.show, result.uploaded)
@@ -361,11 +364,30 @@ def publish(
 def _execute(
     storage: Storage, plan: Plan, catalogue: Catalogue, reporter: PublishReporter, result: PublishResult
 ) -> None:
+    to_send = [item for item in plan.media if item.change is not Change.UNCHANGED]
     for item in plan.media:
-        if item.change is not Change.UNCHANGED:
+        if item.change is Change.UNCHANGED:
+            _record(catalogue, item)
+    # A large file is already sent in parallel parts: one at a time. Small files (artwork, transcripts,
+    # short episodes) cost a few round trips each, mostly waiting: several at once.
+    threshold = storage.transfer.threshold if isinstance(storage, S3Storage) else TransferSettings().threshold
+    for item in to_send:
+        if item.size >= threshold:
             _upload(storage, item, reporter)
             result.uploaded.append(item.key)
-        _record(catalogue, item)
+            _record(catalogue, item)
+    small = [item for item in to_send if item.size < threshold]
+    if small:
+        with ThreadPoolExecutor(min(SMALL_UPLOADS, len(small)), thread_name_prefix="upload") as pool:
+            futures = {pool.submit(_upload, storage, item, reporter): item for item in small}
+            try:
+                for future in as_completed(futures):
+                    future.result()  # the first failure stops the publish
+                    result.uploaded.append(futures[future].key)
+                    _record(catalogue, futures[future])  # in this thread: the lock is not shared
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # uploads under way end; no new one starts
+                raise
     # Every object a feed names is online and verified: the feeds may go up now.
     for item in plan.feeds:
         if item.change is not Change.UNCHANGED:
@@ -465,6 +487,12 @@ def _stopped(error: PodcasterError, plan: Plan, result: PublishResult) -> Podcas
         f"publish stopped ({done}); {state}. Run publish again to finish: what arrived whole is not sent again",
     )
     return type(error)(str(error), path=error.path, line=error.line, problems=[*error.problems, note])
+
+
+def _lock_state(catalogue: Catalogue) -> tuple[object, ...]:
+    """What the lock file holds, to compare (its records are frozen; serialising 500 costs 0.1 s)."""
+    lock = catalogue.lock
+    return dict(lock.episodes), dict(lock.assets), dict(lock.feeds)
 
 
 def _record(catalogue: Catalogue, item: PlannedObject) -> None:

@@ -10,6 +10,7 @@ the proxy, so they never add to the counts.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import signal
@@ -24,10 +25,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from lxml import etree
+from rich.console import Console
 
 from podcaster.cli import main
 from podcaster.errors import ConfigError
 from podcaster.lock import load_lock
+from podcaster.progress import BarReporter
 from podcaster.publish import (
     CONCURRENCY_ENV,
     FEED_CACHE,
@@ -36,6 +39,7 @@ from podcaster.publish import (
     MEDIA_PREFIX,
     PART_SIZE_ENV,
     THRESHOLD_ENV,
+    publish,
     publishing_lock,
     transfer_settings,
 )
@@ -607,6 +611,43 @@ def test_an_upload_failing_for_good_keeps_the_old_feed(
 
 
 @pytest.mark.s3
+def test_one_small_file_failing_among_several_stops_before_the_feeds(
+    podcast: Podcast, s3_target: Target
+) -> None:
+    proxy = s3_target.proxy
+    assert proxy is not None
+    podcast.add("Premier épisode", seed=1)
+    podcast.publish(s3_target)
+    old_feed = s3_target.storage.read("feed.xml")
+    added = [podcast.add(f"Nouvel épisode {number}", seed=10 + number) for number in range(4)]
+    failing = _planned_key(podcast, added[2])
+    proxy.reset()
+    proxy.fail_put(re.escape(failing) + "$", status=503, times=1000)
+
+    output = podcast.publish(s3_target, code=1)
+
+    assert f"cannot upload '{failing}'" in output and "HTTP 503" in output
+    assert "no feed was changed" in output
+    assert s3_target.storage.read("feed.xml") == old_feed
+    assert s3_target.storage.head(failing) is None
+    assert_live_feeds_whole(s3_target.storage)
+    arrived = {key for key in (_planned_key(podcast, path) for path in added) if s3_target.storage.head(key)}
+
+    proxy.reset()
+    podcast.publish(s3_target)
+
+    sent = {seen.path.split("/show/", 1)[1] for seen in proxy.seen("PUT")}
+    assert sent == {*(_planned_key(podcast, path) for path in added)} - arrived | {
+        "feed.xml",
+        "saison-1.xml",
+        "episodes.json",
+    }
+    assert failing in sent
+    assert set(enclosures(s3_target.storage.read("feed.xml"))) >= {podcast.guid(path) for path in added}
+    assert_live_feeds_whole(s3_target.storage)
+
+
+@pytest.mark.s3
 def test_a_503_on_the_feed_keeps_the_old_feed_then_publish_finishes(
     podcast: Podcast, s3_target: Target
 ) -> None:
@@ -720,3 +761,18 @@ def test_transfer_settings_from_the_environment() -> None:
     ):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             transfer_settings(bad)
+
+
+def test_progress_bars_follow_parallel_uploads(podcast: Podcast, tmp_path: Path) -> None:
+    for number in range(4):
+        podcast.add(f"Épisode {number}", seed=number)
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+
+    with BarReporter(console) as bars:
+        result = publish(podcast.root, storage_url=(tmp_path / "public").as_uri(), reporter=bars)
+
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert len(result.uploaded) == len(result.plan.uploads) >= 8  # 4 audio, the artwork, 3 feeds
+    for key in result.uploaded:
+        assert f"uploaded {key} (" in shown
+    assert not bars.tasks
