@@ -268,7 +268,7 @@ def discover(episode_file: Path, names: Iterable[str]) -> tuple[Transcript, ...]
     return tuple(sorted(found, key=lambda t: (t.mime_type != VTT_TYPE, t.language or "", t.source)))
 
 
-def local_path(root: Path, episode: Episode, name: str) -> Path | None:
+def local_path(episode: Episode, name: str) -> Path | None:
     """The file an episode names (relative to the episode file), or None for a URL."""
     if name.startswith(("http://", "https://")):
         return None
@@ -279,7 +279,7 @@ def episode_transcript_problems(root: Path, episode: Episode, duration: float | 
     """What ``check`` says of an episode's transcripts: missing files, and every problem in each file."""
     root = root.resolve()
     for transcript in episode.transcripts:
-        path = local_path(root, episode, transcript.source)
+        path = local_path(episode, transcript.source)
         if path is None:
             continue
         if not path.is_relative_to(root):
@@ -298,18 +298,16 @@ def page_transcript(
     WebVTT before SRT, and the show's language first: one text on a page is
     enough, the other files stay as downloads. Raises if the file is invalid.
     """
-    timed = [
-        t for t in episode.transcripts if t.mime_type in TIMED_TYPES and local_path(root, episode, t.source)
-    ]
+    root = root.resolve()
+    timed = []
+    for transcript in episode.transcripts:
+        path = local_path(episode, transcript.source)
+        # Only files of the podcast folder are read (the resolver refuses the others anyway).
+        if transcript.mime_type in TIMED_TYPES and path is not None and path.is_relative_to(root):
+            timed.append((transcript, path))
     if not timed:
         return None
-    chosen = min(
-        timed,
-        key=lambda t: (
-            (t.language or language) != language,
-            t.mime_type != VTT_TYPE,
-        ),
+    chosen, path = min(
+        timed, key=lambda found: ((found[0].language or language) != language, found[0].mime_type != VTT_TYPE)
     )
-    path = local_path(root, episode, chosen.source)
-    assert path is not None
     return chosen, read_transcript(path, duration=duration, mime_type=chosen.mime_type)

@@ -21,6 +21,7 @@ from podcaster.transcripts import (
     SRT_TYPE,
     VTT_TYPE,
     Cue,
+    page_transcript,
     parse_srt,
     parse_transcript_file,
     parse_vtt,
@@ -389,3 +390,20 @@ def test_build_sees_a_transcript_added_beside_an_episode(tmp_path: Path, mp3: Pa
     result = build(root, now=NOW)
     assert not result.up_to_date
     assert b'type="text/vtt"' in (root / "feeds" / "feed.xml").read_bytes()
+
+
+def test_the_page_shows_the_show_languages_webvtt_first(tmp_path: Path, mp3: Path) -> None:
+    root = tmp_path / "podcast"
+    episode_file = podcast_with(root, mp3)
+    one_cue = "WEBVTT\n\n00:00.000 --> 00:01.000\n{}\n"
+    (episode_file.parent / "premier.en.vtt").write_text(one_cue.format("Hello"), encoding="utf-8")
+    (episode_file.parent / "premier.srt").write_text(
+        "1\n00:00:00,000 --> 00:00:01,000\nSRT\n", encoding="utf-8"
+    )
+    episode = load_catalogue(root).episodes[0]
+    found = page_transcript(root, episode, duration=SECONDS, language="fr")
+    assert found is not None and found[0].source == "premier.srt"  # no language given: the show's
+    (episode_file.parent / "premier.vtt").write_text(one_cue.format("Bonjour"), encoding="utf-8")
+    episode = load_catalogue(root).episodes[0]
+    found = page_transcript(root, episode, duration=SECONDS, language="fr")
+    assert found is not None and (found[0].source, found[1][0].text) == ("premier.vtt", "Bonjour")
