@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +17,12 @@ from .show import SHOW_FILE
 from .transcripts import episode_transcript_problems
 
 MAX_DESCRIPTION_BYTES = 4000
+# Loudness targets (LUFS, ±1 LU) as Apple and the AES recommend for spoken word: a mono file
+# played on two speakers sounds 3 LU louder than it measures, hence its lower target.
+LOUDNESS_TARGETS = {1: -19.0, 2: -16.0}
+LOUDNESS_TOLERANCE = 1.0
+MP3_MIN_BITRATES = {1: 64_000, 2: 96_000}  # below this, speech in MP3 sounds thin or watery
+USUAL_SAMPLE_RATES = (44_100, 48_000)
 APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -107,3 +113,51 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
             yield Problem(path, f"image file not found: {episode.image}")
         else:
             yield from check_artwork(image, path)
+
+
+def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = None) -> list[Problem]:
+    """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
+
+    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.loudness`);
+    the other figures come from the lock file's media facts.
+    """
+    from .loudness import measure_episodes  # numpy, scipy and PyAV: only when audio is checked
+
+    measured, problems = measure_episodes(catalogue, progress)
+
+    def warn(episode: Episode, message: str) -> None:
+        problems.append(Problem(episode.path, f"audio {episode.audio}: {message}", None, Severity.WARNING))
+
+    for episode in catalogue.episodes:
+        media = catalogue.lock.media(episode.guid)
+        if media is None:
+            continue
+        layout = "mono" if media.channels == 1 else "stereo"
+        floor = MP3_MIN_BITRATES[min(max(media.channels, 1), 2)]
+        if media.mime_type == "audio/mpeg" and media.bitrate < floor:
+            warn(
+                episode,
+                f"{media.bitrate // 1000} kbps is low for {layout} MP3: export at {floor // 1000} kbps or more",
+            )
+        if media.sample_rate not in USUAL_SAMPLE_RATES:
+            warn(episode, f"sample rate {media.sample_rate:,} Hz: podcast apps expect 44,100 or 48,000 Hz")
+        loudness = measured.get(episode.guid)
+        if loudness is None:
+            continue
+        target = LOUDNESS_TARGETS[1 if loudness.channels == 1 else 2]
+        if loudness.integrated is None:
+            warn(episode, "silent: no part of it is over −70 LUFS")
+        elif abs(loudness.integrated - target) > LOUDNESS_TOLERANCE:
+            change = target - loudness.integrated
+            warn(
+                episode,
+                f"integrated loudness {loudness.integrated:.1f} LUFS; aim for {target:.0f} ± 1 LUFS in {layout}"
+                f" ({'raise' if change > 0 else 'lower'} it by {abs(change):.1f} dB)",
+            )
+        if loudness.clipped:
+            warn(
+                episode,
+                f"{loudness.clipped:,} samples clipped (peak {loudness.sample_peak:+.1f} dBFS): lower the"
+                " level or use a limiter so peaks stay under −1 dBFS",
+            )
+    return problems

@@ -23,6 +23,8 @@ from .models import EpisodeType
 from .show import SHOW_FILE
 
 if TYPE_CHECKING:
+    from .catalogue import Catalogue
+    from .loudness import Loudness
     from .tagging import Tagged
     from .verify import VerifyReport
 
@@ -305,13 +307,18 @@ def import_feed(
 
 
 @main.command()
+@click.option(
+    "--no-loudness",
+    is_flag=True,
+    help="Skip measuring loudness and clipping (each audio file is decoded once, then remembered).",
+)
 @click.pass_context
 @reports_errors
-def check(ctx: click.Context) -> None:
+def check(ctx: click.Context, no_loudness: bool) -> None:
     """Validate catalogue, media and artwork against Apple Podcasts' and Podcasting 2.0 rules."""
     from .build import refresh_media
     from .catalogue import load_catalogue
-    from .checks import check_catalogue
+    from .checks import check_audio, check_catalogue
 
     catalogue = load_catalogue(_root(ctx))
     problems: list[Problem] = []
@@ -320,6 +327,8 @@ def check(ctx: click.Context) -> None:
     except PodcasterError as error:
         problems.extend(error.problems)
     problems.extend(check_catalogue(catalogue, _now()))
+    if not no_loudness:
+        problems.extend(check_audio(catalogue, lambda text: click.echo(text, err=True)))
     for problem in problems:
         click.echo(format_problem(problem), err=True)
     errors = sum(1 for p in problems if p.is_error)
@@ -349,14 +358,28 @@ def build(ctx: click.Context) -> None:
 
 
 @main.command("list")
+@click.option(
+    "--audio",
+    "audio_figures",
+    is_flag=True,
+    help="Also show loudness (LUFS), sample peak (dBFS), bitrate, sample rate and channels.",
+)
 @click.pass_context
 @reports_errors
-def list_episodes(ctx: click.Context) -> None:
+def list_episodes(ctx: click.Context, audio_figures: bool) -> None:
     """A table of episodes: season, number, title, date, duration and state."""
     from .catalogue import load_catalogue
     from .status import episode_states
 
     catalogue = load_catalogue(_root(ctx))
+    if audio_figures:
+        from .build import refresh_media
+
+        try:
+            refresh_media(catalogue)  # facts for audio added since the last build (the lock is not saved)
+        except PodcasterError as error:
+            _print_warnings(error.problems)
+    states = episode_states(catalogue, _now())
     rows = [
         (
             str(e.season),
@@ -366,9 +389,19 @@ def list_episodes(ctx: click.Context) -> None:
             _duration(media.duration) if (media := catalogue.lock.media(e.guid)) else "?",
             state,
         )
-        for e, state in episode_states(catalogue, _now())
+        for e, state in states
     ]
-    headers = ("season", "ep", "title", "date", "duration", "state")
+    headers: tuple[str, ...] = ("season", "ep", "title", "date", "duration", "state")
+    if audio_figures:
+        from .loudness import measure_episodes
+
+        measured, problems = measure_episodes(catalogue, lambda text: click.echo(text, err=True))
+        _print_warnings(problems)
+        headers = (*headers, "LUFS", "peak", "kbps", "kHz", "ch")
+        rows = [
+            (*row, *_audio_cells(catalogue, e.guid, measured))
+            for row, (e, _) in zip(rows, states, strict=True)
+        ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     widths[2] = min(widths[2], 50)
     for row in (headers, *rows):
@@ -376,6 +409,20 @@ def list_episodes(ctx: click.Context) -> None:
             cell if len(cell) <= widths[i] else cell[: widths[i] - 1] + "…" for i, cell in enumerate(row)
         ]
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip())
+
+
+def _audio_cells(catalogue: Catalogue, guid: str, measured: dict[str, Loudness]) -> tuple[str, ...]:
+    """Loudness, peak, bitrate, sample rate and channels; "?" where unknown (audio not here)."""
+    media, loudness = catalogue.lock.media(guid), measured.get(guid)
+    if loudness is None:
+        lufs = peak = "?"
+    else:
+        lufs = "silent" if loudness.integrated is None else f"{loudness.integrated:.1f}"
+        peak = "-inf" if loudness.sample_peak is None else f"{loudness.sample_peak:.1f}"
+    if media is None:
+        return (lufs, peak, "?", "?", "?")
+    kbps, khz = str(round(media.bitrate / 1000)), f"{media.sample_rate / 1000:g}"
+    return (lufs, peak, kbps, khz, str(media.channels))
 
 
 def _duration(seconds: float) -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench_feed", "bench_build", "bench_probe", "bench_storage", "bench_web", "bench_publish")
+BENCHMARKS = (
+    "bench_feed",
+    "bench_build",
+    "bench_probe",
+    "bench_storage",
+    "bench_web",
+    "bench_loudness",
+    "bench_publish",
+)
 
 
 def main(argv: list[str]) -> int:
