@@ -260,14 +260,14 @@ def test_a_feed_that_does_not_parse_or_lacks_required_tags(static: tuple[StaticS
     assert messages(report) == [f"{server.url('/feed.xml')}: the feed answered 404, expected 200"]
 
 
-def test_a_permanent_redirect_is_a_note(static: tuple[StaticServer, Path]) -> None:
+def test_a_permanent_redirect_is_reported_as_info(static: tuple[StaticServer, Path]) -> None:
     server, root = static
     server.override("/old.xml", location=server.url("/feed.xml"), status=301)
     server.override("/moved.xml", location=server.url("/feed.xml"), status=302)
     report = verify_podcast(root, server.url("/old.xml"), settings=FAST)
     assert report.ok
-    assert messages(report, Level.NOTE) == [
-        f"{server.url('/old.xml')}: note: moved permanently (301) to {server.url('/feed.xml')}: "
+    assert messages(report, Level.INFO) == [
+        f"{server.url('/old.xml')}: info: moved permanently (301) to {server.url('/feed.xml')}: "
         "apps will use the new URL from now on"
     ]
     assert verify_podcast(root, server.url("/moved.xml"), settings=FAST).findings == ()

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..catalogue import Catalogue
+from ..lock import LockEntry
 from ..models import Episode
 from .document import FeedItem
 from .report import Check, Findings, Level
@@ -58,7 +59,7 @@ def compare_guids(
     )
     by_guid = {episode.guid: episode for episode in catalogue.episodes}
     for guid, entry in lock.items():
-        if entry.publication is None or guid in in_feed:
+        if guid in in_feed or not _was_published(entry):
             continue
         episode = by_guid.get(guid)
         if episode is not None:
@@ -83,7 +84,7 @@ def compare_guids(
     # An episode whose GUID was edited but not yet published: the feed still has the old one.
     for guid in in_feed:
         entry = lock.get(guid)
-        if entry is None or guid in by_guid or entry.publication is None:
+        if entry is None or guid in by_guid or not _was_published(entry):
             continue
         successor = _successor(guid, entry.audio, entry.media.sha256, catalogue)
         if successor is not None:
@@ -97,12 +98,19 @@ def compare_guids(
             )
 
 
+def _was_published(entry: LockEntry) -> bool:
+    """Whether listeners got this episode: uploaded by a publish, or online elsewhere (imported, not rehosted)."""
+    return entry.publication is not None or entry.audio.startswith(("http://", "https://"))
+
+
 def _successor(guid: str, audio: str, sha256: str, catalogue: Catalogue) -> Episode | None:
     """The catalogue's episode that is most likely the one published under *guid* (same audio)."""
     others = [episode for episode in catalogue.episodes if episode.guid != guid]
     same_file = [episode for episode in others if episode.audio == audio]
     if len(same_file) == 1:
         return same_file[0]
+    if len(sha256) != 64:
+        return None  # facts imported from a feed, not learnt from the audio: no hash to match
     same_sound = [
         episode
         for episode in others

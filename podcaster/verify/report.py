@@ -12,7 +12,7 @@ from ..crawler import Answer
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-    NOTE = "note"
+    INFO = "info"
 
 
 class Check(StrEnum):
@@ -69,18 +69,16 @@ class VerifyReport:
         return [finding for finding in self.findings if finding.level is Level.WARNING]
 
     @property
-    def notes(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.level is Level.NOTE]
+    def infos(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.level is Level.INFO]
 
     @property
     def summary(self) -> str:
         if self.unreachable is not None:
             return f"{self.feed_url} could not be reached: {self.unreachable}"
-        counts = [
-            _plural(len(self.errors), "error"),
-            _plural(len(self.warnings), "warning"),
-            _plural(len(self.notes), "note"),
-        ]
+        counts = [_plural(len(self.errors), "error"), _plural(len(self.warnings), "warning")]
+        if self.infos:
+            counts.append(f"{len(self.infos)} info")
         guids = "" if self.guids_compared else "; GUIDs not compared (no podcast folder)"
         return (
             f"{self.feed_url}: {_plural(self.items, 'episode')}, {_plural(self.urls_checked, 'URL')} "
@@ -113,7 +111,7 @@ def redirect_notes(answer: Answer, check: Check, out: Findings) -> None:
     for hop in answer.redirects:
         if hop.permanent:
             out.add(
-                Level.NOTE,
+                Level.INFO,
                 check,
                 hop.source,
                 f"moved permanently ({hop.status}) to {hop.target}: apps will use the new URL from now on",
