@@ -210,12 +210,14 @@ def _open_rgb(source: Path, data: bytes) -> Image.Image:
         profile = None  # the composite lost it; treat the colours as sRGB
     if profile:
         try:
-            return ImageCms.profileToProfile(
+            converted = ImageCms.profileToProfile(
                 image,
                 ImageCms.ImageCmsProfile(io.BytesIO(profile)),
                 ImageCms.createProfile("sRGB"),
                 outputMode="RGB",
             )
+            if converted is not None:  # None only when converting in place, which is not asked here
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: fall back to the plain conversion below
     return image.convert("RGB")

@@ -380,7 +380,7 @@ def list_episodes(ctx: click.Context, audio_figures: bool) -> None:
         except PodcasterError as error:
             _print_warnings(error.problems)
     states = episode_states(catalogue, _now())
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             str(e.season),
             str(e.number or "-"),

@@ -462,8 +462,8 @@ def _vorbis_chapters(comments: dict[str, list[str]], length: float) -> tuple[Cha
         hours, minutes, seconds = time.groups()
         start = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         names = comments.get(f"{key}name") or [key]
-        urls = comments.get(f"{key}url") or [None]
-        marks.append((start, int(number.group(1)), names[0], urls[0]))
+        urls = comments.get(f"{key}url")
+        marks.append((start, int(number.group(1)), names[0], urls[0] if urls else None))
     marks.sort()
     ends = [mark[0] for mark in marks[1:]] + [length] if marks else []
     return tuple(
@@ -553,7 +553,8 @@ class _TagFields:
 def _write_id3(audio: MP3, fields: _TagFields) -> None:
     if audio.tags is None:
         audio.add_tags()
-    tags: ID3 = audio.tags
+    tags = audio.tags
+    assert isinstance(tags, ID3)  # what an MP3 file's tags always are in Mutagen
     texts = {
         TIT2: fields.title,
         TALB: fields.album,

@@ -17,9 +17,11 @@ from .artwork import CACHE_DIR as ARTWORK_CACHE
 from .artwork import derive_artwork
 from .build import ProbeCache, refresh_media
 from .catalogue import Catalogue, load_catalogue
+from .chapters import read_chapters_file
 from .errors import CatalogueError, Problem, raise_if_errors
 from .media import file_signature, probe, write_tags
-from .models import Artwork, Episode, MediaInfo
+from .models import Artwork, Chapter, Episode, MediaInfo
+from .release import Resolver
 
 Progress = Callable[[str], None]
 
@@ -103,11 +105,19 @@ def _select(catalogue: Catalogue, slugs: Sequence[str], force: bool) -> list[Epi
 
 
 def tag_episode(catalogue: Catalogue, episode: Episode) -> Tagged:
-    """Write one episode's tags, probe the file again and record its new facts in the (unsaved) lock."""
+    """Write one episode's tags, probe the file again and record its new facts in the (unsaved) lock.
+
+    Chapters come from the episode's chapters file when it names one; otherwise the
+    file keeps the chapters it has. The cover is the feed image publish derives.
+    """
     show = catalogue.show
     path = episode.audio_path(catalogue.root)
     before = catalogue.lock.media(episode.guid)
-    chapters = before.chapters if before and before.chapters else None  # rewritten as the file gives them
+    resolver = Resolver(catalogue)
+    chapters: Sequence[Chapter] | None = None  # None leaves the file's own chapters as they are
+    if episode.chapters and not episode.chapters.startswith(("http://", "https://")):
+        source = resolver.resolve_local(episode, episode.chapters)
+        _, chapters = read_chapters_file(source, duration=before.duration if before else None)
     signature = file_signature(path)
     write_tags(
         path,
@@ -117,7 +127,7 @@ def tag_episode(catalogue: Catalogue, episode: Episode) -> Tagged:
         season=episode.season,
         episode=episode.number,
         date=episode.date,
-        artwork=_cover(catalogue, episode),
+        artwork=_cover(catalogue, episode, resolver),
         chapters=chapters,
     )
     if before is not None and file_signature(path) == signature:
@@ -131,13 +141,11 @@ def tag_episode(catalogue: Catalogue, episode: Episode) -> Tagged:
     return Tagged(episode, path, before, after, changed=True)
 
 
-def _cover(catalogue: Catalogue, episode: Episode) -> Artwork | None:
+def _cover(catalogue: Catalogue, episode: Episode, resolver: Resolver) -> Artwork | None:
     """The feed image derived from the episode's own image, else its season's, else the show's."""
     source: Path | None = None
     if episode.image and not episode.image.startswith(("http://", "https://")):
-        candidate = (episode.path.parent / episode.image).resolve()
-        if candidate.is_relative_to(catalogue.root) and candidate.is_file():
-            source = candidate
+        source = resolver.resolve_local(episode, episode.image)
     if source is None:
         season = catalogue.show.season(episode.season)
         source = (season.artwork if season else None) or catalogue.show.artwork

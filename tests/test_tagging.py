@@ -199,3 +199,27 @@ def _guid(episode_file: Path) -> str:
 
 def _has_no_verify() -> bool:
     return any(param.name == "no_verify" for param in main.commands["publish"].params)
+
+
+def test_a_chapters_file_goes_into_the_audio(tmp_path: Path) -> None:
+    root = podcast(tmp_path)
+    chapters = root / "episodes" / "saison-1" / "premier.chapters.json"
+    chapters.write_text(
+        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Accueil"},'
+        ' {"startTime": 0.5, "title": "Le terrain", "url": "https://example.org/terrain"}]}',
+        encoding="utf-8",
+    )
+    write_episode(
+        root,
+        "premier",
+        number=1,
+        title="Épisode 1",
+        audio_bytes=None,
+        extra="chapters: premier.chapters.json",
+    )
+    run(root, "tag", "premier")
+    found = probe(root / "audio" / "premier.mp3").chapters
+    assert [(c.start, c.title, c.url) for c in found] == [
+        (0.0, "Accueil", None),
+        (0.5, "Le terrain", "https://example.org/terrain"),
+    ]
