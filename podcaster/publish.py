@@ -289,7 +289,7 @@ def make_plan(
                 key=name,
                 change=_feed_change(existing.get(name), data, sha, catalogue.lock.feeds.get(name)),
                 size=len(data),
-                content_type=_FEED_TYPES[Path(name).suffix],
+                content_type=_FEED_TYPES.get(Path(name).suffix, "application/octet-stream"),
                 cache_control=FEED_CACHE,
                 data=data,
                 sha256=sha,

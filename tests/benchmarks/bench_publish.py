@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m tests.benchmarks.bench_publish [--episodes 500] [--size-mb 200] [--repeat 3]
+    python -m tests.benchmarks.bench_publish [--episodes 500] [--size-mb 200] [--repeat 5]
 
 It starts its own SeaweedFS (the test fixture's helpers, without pytest) and
 points boto3's environment chain at it, as a producer's shell would. Then, in
@@ -256,7 +256,7 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_publish", description=__doc__)
     parser.add_argument("--episodes", type=int, default=500, help="episodes in the catalogue (default 500)")
     parser.add_argument("--size-mb", type=int, default=200, help="size of the long episode (default 200)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (default 5)")
     args = parser.parse_args(list(argv))
 
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
@@ -270,7 +270,7 @@ def main(argv: Sequence[str]) -> int:
                 "PODCASTER_S3_CONCURRENCY",
             ):
                 os.environ.pop(name, None)  # the tuned defaults
-            no_change = bench_no_change(server, work, args.episodes, max(args.repeat, 5))
+            no_change = bench_no_change(server, work, args.episodes, args.repeat)
             large = bench_large_episode(server, work, args.size_mb, args.repeat)
         finally:
             stop_seaweedfs(server)
