@@ -41,9 +41,15 @@ def test_every_problem_is_reported_at_once_with_its_line(podcast: Path) -> None:
     problems = problems_of(podcast)
     folder = podcast / "episodes" / "saison-1"
     assert f"{folder / 'sans-titre.md'}:2: 'title' must not be empty" in problems
-    assert any(p.startswith(f"{folder / 'faute.md'}:8: unknown key 'sesaon'") and "did you mean 'season'" in p for p in problems)
+    assert any(
+        p.startswith(f"{folder / 'faute.md'}:8: unknown key 'sesaon'") and "did you mean 'season'" in p
+        for p in problems
+    )
     assert any(p.startswith(f"{folder / 'naive.md'}:5: 'date'") and "no time zone" in p for p in problems)
-    assert any(p.startswith(f"{folder / 'mauvais-type.md'}:8: 'type' must be full, trailer or bonus") for p in problems)
+    assert any(
+        p.startswith(f"{folder / 'mauvais-type.md'}:8: 'type' must be full, trailer or bonus")
+        for p in problems
+    )
     assert any(p.startswith(f"{folder / 'date-illisible.md'}:5: 'date' is not a date") for p in problems)
     assert len(problems) == 5
 
@@ -112,7 +118,9 @@ def test_show_file_errors_name_their_line(tmp_path: Path) -> None:
     )
     root = write_podcast(tmp_path / "p", toml)
     problems = problems_of(root)
-    assert any("podcast.toml:5: unknown key 'explicite'" in p and "did you mean 'explicit'" in p for p in problems)
+    assert any(
+        "podcast.toml:5: unknown key 'explicite'" in p and "did you mean 'explicit'" in p for p in problems
+    )
     assert any("podcast.toml:8: 'type' must be one of episodic, serial" in p for p in problems)
 
 
@@ -120,7 +128,9 @@ def test_show_file_syntax_error_and_missing_feed(tmp_path: Path) -> None:
     root = write_podcast(tmp_path / "p", SHOW_TOML.replace('title = "Penser le test"', 'title = "Penser'))
     problems = problems_of(root)
     assert len(problems) == 1 and "podcast.toml:2: invalid TOML" in problems[0]
-    root = write_podcast(tmp_path / "q", SHOW_TOML.replace('feed = "https://podcast.example.org/feed.xml"', ""))
+    root = write_podcast(
+        tmp_path / "q", SHOW_TOML.replace('feed = "https://podcast.example.org/feed.xml"', "")
+    )
     assert any("[urls] needs 'feed'" in p for p in problems_of(root))
 
 
