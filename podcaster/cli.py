@@ -20,7 +20,7 @@ import click
 
 from .errors import ConfigError, PodcasterError, Problem
 from .models import EpisodeType
-from .show import SHOW_FILE
+from .show import find_root
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
@@ -36,17 +36,6 @@ class ExitCode(IntEnum):
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def find_root(start: Path) -> Path:
-    """The nearest folder upward from *start* holding podcast.toml, like git finds .git."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / SHOW_FILE).is_file():
-            return folder
-    raise ConfigError(
-        f"no {SHOW_FILE} here or in any parent folder; run 'podcaster init' or pass --root", path=start
-    )
 
 
 def _display(path: object) -> str:
@@ -645,6 +634,7 @@ def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_ser
 
     from .demo import prepare_demo
     from .publish import publish as publish_catalogue
+
     source = _root(ctx)
     work_dir = work_dir or Path(tempfile.mkdtemp(prefix="podcaster-demo-"))
     base_url = f"http://{host}:{port}/"

@@ -117,6 +117,18 @@ class _Reader:
         return value
 
 
+def find_root(start: Path) -> Path:
+    """The nearest folder upward from *start* holding podcast.toml, as git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SHOW_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {SHOW_FILE} here or in any parent folder; run 'podcaster init', pass --root or set PODCASTER_ROOT",
+        path=start,
+    )
+
+
 def load_show(root: Path) -> Show:
     """Read ``podcast.toml`` in *root*; raise ConfigError listing every problem."""
     document = read_toml(root / SHOW_FILE)

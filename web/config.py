@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 
 from podcaster.errors import ConfigError
+from podcaster.show import find_root
 
 ENV_PREFIX = "PODCASTER_"
 
@@ -96,13 +97,7 @@ def resolve_root(value: object) -> Path:
         if not (root / "podcast.toml").is_file():
             raise ConfigError(f"no podcast.toml in {root}", path=root)
         return root
-    start = Path.cwd().resolve()
-    for folder in (start, *start.parents):
-        if (folder / "podcast.toml").is_file():
-            return folder
-    raise ConfigError(
-        "no podcast.toml here or in any parent folder; set PODCASTER_ROOT or pass --root", path=start
-    )
+    return find_root(Path.cwd())
 
 
 def _load_instance_file(app: Flask) -> None:
