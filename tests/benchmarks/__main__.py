@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench_web",
     "bench_loudness",
     "bench_publish",
+    "bench_import",
 )
 
 
