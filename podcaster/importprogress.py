@@ -6,17 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import TaskID
 
 from .importer import ImportReporter
+from .progress import transfer_bars
 
 
 class ImportBars(ImportReporter):
@@ -24,14 +17,7 @@ class ImportBars(ImportReporter):
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=self.console,
-        )
+        self.progress = transfer_bars(self.console)
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> ImportBars:

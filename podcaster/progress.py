@@ -19,20 +19,24 @@ from rich.progress import (
 from .publish import Plan, PlannedObject, PublishReporter
 
 
+def transfer_bars(console: Console) -> Progress:
+    """Bars showing bytes moved, speed and time left: the same for uploads and downloads."""
+    return Progress(
+        TextColumn("{task.description}", justify="left"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
 class BarReporter(PublishReporter):
     """Draws bars on stderr while uploading; prints the news lines above them."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.progress = Progress(
-            TextColumn("{task.description}", justify="left"),
-            BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=False,
-        )
+        self.progress = transfer_bars(self.console)
         self.overall: TaskID | None = None
         self.tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()  # files are uploaded from several threads at once
