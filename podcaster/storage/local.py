@@ -174,26 +174,14 @@ class LocalStorage(Storage):
         source: Path | None = None,
     ) -> None:
         """Write *chunks* under *key* through a temporary file, check their sha256, then rename."""
-        with self._folder(key, create=True) as (folder, name):
-            if folder is None:
-                raise StorageError(
-                    f"cannot write '{key}': its folder vanished while created", path=self._path(key)
-                )
-            temporary = f".tmp-{secrets.token_hex(8)}"
+        with self._temporary(key, key) as (folder, name, temporary):
             try:
-                handle = os.open(
-                    temporary,
-                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                    0o644,
-                    dir_fd=folder,
-                )
+                handle = _create(temporary, folder)
                 try:
                     digest = hashlib.sha256()
                     for chunk in chunks:
                         digest.update(chunk)
-                        view = memoryview(chunk)
-                        while view:
-                            view = view[os.write(handle, view) :]
+                        _write_all(handle, chunk)
                         if progress is not None:
                             progress(len(chunk))
                     os.fsync(handle)
@@ -220,32 +208,30 @@ class LocalStorage(Storage):
                 os.fsync(folder)
             except OSError as exc:
                 raise self._error(key, "cannot write", exc) from exc
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary, dir_fd=folder)
 
     def _write_meta(self, key: str, meta: dict[str, object]) -> None:
         data = json.dumps(meta, sort_keys=True).encode()
-        with self._folder(f"{META_FOLDER}/{key}.json", create=True) as (folder, name):
+        with self._temporary(f"{META_FOLDER}/{key}.json", key) as (folder, name, temporary):
+            handle = _create(temporary, folder)
+            try:
+                _write_all(handle, data)
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+            os.fsync(folder)
+
+    @contextlib.contextmanager
+    def _temporary(self, path_key: str, key: str) -> Iterator[tuple[int, str, str]]:
+        """A fresh temporary name in *path_key*'s folder (made if needed), removed unless renamed away."""
+        with self._folder(path_key, create=True) as (folder, name):
             if folder is None:
                 raise StorageError(
                     f"cannot write '{key}': its folder vanished while created", path=self._path(key)
                 )
             temporary = f".tmp-{secrets.token_hex(8)}"
             try:
-                handle = os.open(
-                    temporary,
-                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                    0o644,
-                    dir_fd=folder,
-                )
-                try:
-                    os.write(handle, data)
-                    os.fsync(handle)
-                finally:
-                    os.close(handle)
-                os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-                os.fsync(folder)
+                yield folder, name, temporary
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary, dir_fd=folder)
@@ -391,6 +377,19 @@ class LocalStorage(Storage):
                 os.rmdir(self.root.joinpath(*parents[:depth]))
             except OSError:
                 return
+
+
+def _create(temporary: str, folder: int) -> int:
+    """Open a new file in *folder* for writing; never follows or reuses an existing name."""
+    return os.open(
+        temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=folder
+    )
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 def _is_link(name: str, folder: int) -> bool:
