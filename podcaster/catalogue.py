@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CatalogueError, ConfigError, Problem, Severity, raise_if_errors
+from .errors import CatalogueError, ConfigError, Problem, Severity, did_you_mean, raise_if_errors
 from .lock import Lock, load_lock
 from .models import Episode, EpisodeType, Location, Person, Show, Transcript
 from .notes import render_notes, summarize
@@ -160,8 +159,7 @@ def _load_episode(
 
     for key in data:
         if key not in _EPISODE_KEYS:
-            hint = _closest(str(key))
-            problem(f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""), str(key))
+            problem(f"unknown key '{key}'{did_you_mean(str(key), _EPISODE_KEYS)}", str(key))
     for key in _REQUIRED_KEYS:
         if key not in data:
             problem(f"missing '{key}'", None)
@@ -402,8 +400,3 @@ def _transcripts_beside(path: Path, listings: dict[Path, list[str]] | None) -> t
         if listings is not None:
             listings[folder] = names
     return discover(path, names)
-
-
-def _closest(word: str) -> str | None:
-    matches = difflib.get_close_matches(word, sorted(_EPISODE_KEYS), n=1, cutoff=0.7)
-    return matches[0] if matches else None

@@ -6,6 +6,7 @@ so the CLI can print ``path:line: message`` without knowing the cause.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -89,3 +90,9 @@ def raise_if_errors(problems: Iterable[Problem], error_class: type[PodcasterErro
     errors = [problem for problem in problems if problem.is_error]
     if errors:
         raise error_class(errors[0].message, path=errors[0].path, line=errors[0].line, problems=errors)
+
+
+def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> str:
+    """`` (did you mean 'x'?)`` for the closest of *candidates* to a mistyped *word*, else ``""``."""
+    matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=cutoff)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, Problem, raise_if_errors
+from .errors import ConfigError, Problem, did_you_mean, raise_if_errors
 from .models import Category, Funding, Location, Owner, Person, Season, Show, ShowType, Urls
 from .tomlfile import TomlDocument, read_toml
 
@@ -68,8 +67,7 @@ class _Reader:
     def unknown(self, values: dict[str, Any], allowed: set[str], table: str, occurrence: int = 0) -> None:
         for key in values:
             if key not in allowed:
-                hint = _closest(key, allowed)
-                suggestion = f" (did you mean '{hint}'?)" if hint else ""
+                suggestion = did_you_mean(key, allowed, cutoff=0.75)
                 self.problem(
                     f"unknown key '{key}' in [{table or 'top level'}]{suggestion}", table, key, occurrence
                 )
@@ -379,8 +377,3 @@ def _seasons(reader: _Reader, raw: Any, root: Path) -> tuple[Season, ...]:
 
 def _join(table: str, key: str) -> str:
     return f"{table}.{key}" if table else key
-
-
-def _closest(word: str, candidates: set[str]) -> str | None:
-    matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.75)
-    return matches[0] if matches else None
