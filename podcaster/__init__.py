@@ -1,14 +1,13 @@
 """podcaster: a podcast publishing and RSS feed manager.
 
-The library is useful on its own; the ``podcaster`` command (:mod:`podcaster.cli`)
+The library is useful on its own; the ``podcaster`` command (:mod:`podcaster.cli.main`)
 and the site (the ``web`` package) are thin shells over it. Publishing and
-storage live in :mod:`podcaster.publish` and :mod:`podcaster.storage`, imported
+storage live in :mod:`podcaster.actions.publish` and :mod:`podcaster.storage`, imported
 on demand since they bring boto3.
 """
 
-from .build import BuildResult, build
-from .catalogue import Catalogue, load_catalogue
-from .errors import (
+from podcaster.actions.build import BuildResult, build
+from podcaster.errors import (
     CatalogueError,
     ConfigError,
     FeedError,
@@ -18,8 +17,10 @@ from .errors import (
     Severity,
     StorageError,
 )
-from .media import probe, read_artwork, read_tags
-from .models import (
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.showfile import find_root, load_show
+from podcaster.media.audio import probe, read_artwork, read_tags
+from podcaster.models import (
     Chapter,
     Episode,
     EpisodeType,
@@ -31,7 +32,6 @@ from .models import (
     ShowType,
     Transcript,
 )
-from .show import find_root, load_show
 
 __all__ = [
     "BuildResult",

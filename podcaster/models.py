@@ -1,7 +1,7 @@
 """The typed records of a podcast: show, season, episode, and audio facts.
 
 Everything here is immutable and holds aware datetimes only; loading and
-validation live in :mod:`podcaster.show` and :mod:`podcaster.catalogue`.
+validation live in :mod:`podcaster.folder.showfile` and :mod:`podcaster.folder.catalogue`.
 """
 
 from __future__ import annotations

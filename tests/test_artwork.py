@@ -12,11 +12,17 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from podcaster.artwork import CACHE_DIR, MAX_FEED_BYTES, THUMBNAIL_WIDTHS, artwork_problems, derive_artwork
-from podcaster.checks import check_artwork
-from podcaster.cli import main
+from podcaster.actions.check import check_artwork
+from podcaster.actions.publish import Change, publish
+from podcaster.cli.main import main
 from podcaster.errors import MediaError, Severity
-from podcaster.publish import Change, publish
+from podcaster.media.artwork import (
+    CACHE_DIR,
+    MAX_FEED_BYTES,
+    THUMBNAIL_WIDTHS,
+    artwork_problems,
+    derive_artwork,
+)
 from tests.fixtures.audio import make_audio, make_png
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 

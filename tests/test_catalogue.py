@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from podcaster.catalogue import load_catalogue
 from podcaster.errors import CatalogueError
+from podcaster.folder.catalogue import load_catalogue
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 
 REPO = Path(__file__).resolve().parent.parent

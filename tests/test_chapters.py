@@ -16,15 +16,15 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from podcaster.catalogue import load_catalogue
-from podcaster.chapters import CHAPTERS_TYPE, episode_chapters, parse_chapters_file, read_chapters_file
-from podcaster.cli import main
+from podcaster.actions.add import add_episode
+from podcaster.actions.publish import publish
+from podcaster.cli.main import main
 from podcaster.errors import CatalogueError
-from podcaster.lock import load_lock
-from podcaster.media import probe
-from podcaster.newepisode import add_episode
-from podcaster.publish import publish
-from podcaster.release import Resolver
+from podcaster.feed.public import Resolver
+from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.lockfile import load_lock
+from podcaster.media.audio import probe
+from podcaster.media.chapters import CHAPTERS_TYPE, episode_chapters, parse_chapters_file, read_chapters_file
 from podcaster.storage import open_storage
 from tests.fixtures.audio import SAMPLE_CHAPTERS, add_id3_chapters, copy_audio, make_audio
 from tests.fixtures.catalogue import write_episode, write_podcast

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from podcaster.cli import main
-from podcaster.lock import load_lock
+from podcaster.cli.main import main
+from podcaster.folder.lockfile import load_lock
 from tests.fixtures.audio import SAMPLE_CHAPTERS, SAMPLE_TAGS, copy_audio, make_audio
 from tests.fixtures.catalogue import write_episode
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from podcaster.catalogue import load_catalogue
-from podcaster.demo import DEMO_STORAGE, demo_toml, prepare_demo
+from podcaster.actions.demo import DEMO_STORAGE, demo_toml, prepare_demo
 from podcaster.errors import ConfigError
+from podcaster.folder.catalogue import load_catalogue
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 
 

@@ -15,9 +15,10 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from podcaster.episodes_json import EPISODES_JSON_VERSION, render_episodes_json
 from podcaster.errors import FeedError
-from podcaster.feed import APPLE_CATEGORIES, render_feed
+from podcaster.feed.episodes_json import EPISODES_JSON_VERSION, render_episodes_json
+from podcaster.feed.rss import APPLE_CATEGORIES, render_feed
+from podcaster.folder.notes import render_notes
 from podcaster.models import (
     PODCAST_GUID_NAMESPACE,
     Category,
@@ -36,7 +37,6 @@ from podcaster.models import (
     Transcript,
     Urls,
 )
-from podcaster.notes import render_notes
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

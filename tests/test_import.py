@@ -27,18 +27,18 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from podcaster.build import build
-from podcaster.catalogue import load_catalogue, parse_front_matter
-from podcaster.cli import main
+from podcaster.actions.build import build
+from podcaster.actions.publish import PublishReporter, publish
+from podcaster.cli.main import main
 from podcaster.errors import CatalogueError, ConfigError, SourceError
-from podcaster.feeditems import parse_date, parse_duration
-from podcaster.feedsource import download, parse_xml
-from podcaster.htmlmd import html_to_notes
-from podcaster.importer import ImportReporter, _commit, import_feed
-from podcaster.importshow import load_state
-from podcaster.lock import load_lock
-from podcaster.notes import render_notes
-from podcaster.publish import PublishReporter, publish
+from podcaster.folder.catalogue import load_catalogue, parse_front_matter
+from podcaster.folder.lockfile import load_lock
+from podcaster.folder.notes import render_notes
+from podcaster.importing.htmlmd import html_to_notes
+from podcaster.importing.importer import ImportReporter, _commit, import_feed
+from podcaster.importing.items import parse_date, parse_duration
+from podcaster.importing.record import load_state
+from podcaster.importing.source import download, parse_xml
 from tests.fixtures.audio import decoded_duration, make_audio, make_jpeg, make_png
 from tests.fixtures.catalogue import write_episode, write_podcast
 from tests.fixtures.httpserver import LocalServer
@@ -703,7 +703,7 @@ BOMB = b"""<?xml version="1.0"?>
 _CHILD = """
 import json, resource, sys
 from pathlib import Path
-from podcaster.importer import import_feed
+from podcaster.importing.importer import import_feed
 from podcaster.errors import PodcasterError
 
 
@@ -941,8 +941,8 @@ def test_parse_duration(text: str, seconds: float | None) -> None:
 def test_html_to_markdown_renders_back_the_same(html: str) -> None:
     notes = html_to_notes(html)
     assert notes.is_markdown
-    from podcaster.htmlmd import _same, _tidy, _tree
-    from podcaster.notes import sanitize_html
+    from podcaster.folder.notes import sanitize_html
+    from podcaster.importing.htmlmd import _same, _tidy, _tree
 
     assert _same(_tree(render_notes(notes.text)), _tidy(_tree(sanitize_html(html))))
 

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from pyloudnorm.iirfilter import IIRfilter
 from scipy.signal import sosfreqz
 
-from podcaster.catalogue import load_catalogue
-from podcaster.checks import check_audio
-from podcaster.cli import main
+from podcaster.actions.check import check_audio
+from podcaster.cli.main import main
 from podcaster.errors import MediaError
-from podcaster.loudness import CACHE_FILE, LoudnessCache, LoudnessMeter, measure_loudness
+from podcaster.folder.catalogue import load_catalogue
+from podcaster.media.loudness import CACHE_FILE, LoudnessCache, LoudnessMeter, measure_loudness
 from tests.fixtures.audio import make_audio, make_pcm
 from tests.fixtures.catalogue import write_episode, write_podcast
 

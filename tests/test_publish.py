@@ -27,11 +27,7 @@ from click.testing import CliRunner
 from lxml import etree
 from rich.console import Console
 
-from podcaster.cli import main
-from podcaster.errors import ConfigError
-from podcaster.lock import load_lock
-from podcaster.progress import BarReporter
-from podcaster.publish import (
+from podcaster.actions.publish import (
     CONCURRENCY_ENV,
     FEED_CACHE,
     LOCK_NAME,
@@ -43,7 +39,11 @@ from podcaster.publish import (
     publishing_lock,
     transfer_settings,
 )
-from podcaster.release import asset_key
+from podcaster.cli.main import main
+from podcaster.cli.publishbars import BarReporter
+from podcaster.errors import ConfigError
+from podcaster.feed.public import asset_key
+from podcaster.folder.lockfile import load_lock
 from podcaster.storage import LocalStorage, Storage, TransferSettings, open_storage, validate_key
 from tests.fixtures.audio import make_audio, make_png
 from tests.fixtures.catalogue import write_podcast
@@ -683,7 +683,7 @@ def test_a_503_on_the_feed_keeps_the_old_feed_then_publish_finishes(
     assert_live_feeds_whole(s3_target.storage)
 
 
-_CLI = "import sys; from podcaster.cli import main; sys.exit(main())"
+_CLI = "import sys; from podcaster.cli.main import main; sys.exit(main())"
 
 
 @pytest.mark.s3

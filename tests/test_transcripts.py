@@ -11,13 +11,12 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from podcaster.build import build
-from podcaster.catalogue import load_catalogue
-from podcaster.cli import main
+from podcaster.actions.build import build
+from podcaster.actions.publish import publish
+from podcaster.cli.main import main
 from podcaster.errors import CatalogueError
-from podcaster.publish import publish
-from podcaster.storage import open_storage
-from podcaster.transcripts import (
+from podcaster.folder.catalogue import load_catalogue
+from podcaster.media.transcripts import (
     SRT_TYPE,
     VTT_TYPE,
     Cue,
@@ -27,6 +26,7 @@ from podcaster.transcripts import (
     parse_vtt,
     read_transcript,
 )
+from podcaster.storage import open_storage
 from tests.fixtures.audio import decoded_duration, make_audio
 from tests.fixtures.catalogue import write_episode, write_podcast
 from tests.fixtures.site import CUES, NOW, make_site

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from podcaster.cli import main
-from podcaster.publish import publish
-from podcaster.verify import Check, Level, VerifyReport, VerifySettings, verify_feed, verify_podcast
+from podcaster.actions.publish import publish
+from podcaster.cli.main import main
+from podcaster.verifying import Check, Level, VerifyReport, VerifySettings, verify_feed, verify_podcast
 from tests.fixtures.browser import Server
 from tests.fixtures.s3 import SeaweedServer, admin_client
 from tests.fixtures.site import NOW, make_site

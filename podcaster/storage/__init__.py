@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError, StorageError
+from podcaster.errors import ConfigError, StorageError
 
 Progress = Callable[[int], None]
 """Called with the number of bytes sent since the last call: from worker threads, and negative
@@ -274,8 +274,8 @@ def open_storage(url: str, *, base: Path | None = None) -> Storage:
 
 
 # The backends import the interface above, so they are imported after it.
-from .local import LocalStorage  # noqa: E402
-from .s3 import S3Storage, TransferSettings  # noqa: E402
+from podcaster.storage.local import LocalStorage  # noqa: E402
+from podcaster.storage.s3 import S3Storage, TransferSettings  # noqa: E402
 
 BACKENDS: dict[str, type[Storage]] = {"file": LocalStorage, "s3": S3Storage}
 

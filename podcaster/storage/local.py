@@ -25,8 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..errors import ConfigError, StorageError
-from . import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.errors import ConfigError, StorageError
+from podcaster.storage import ObjectInfo, Progress, Storage, validate_key, validate_prefix
 
 META_FOLDER = ".podcaster-meta"
 _CHUNK = 1 << 20

@@ -55,8 +55,8 @@ from botocore.exceptions import (
 )
 from s3transfer.exceptions import CancelledError
 
-from ..errors import ConfigError, StorageError
-from . import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.errors import ConfigError, StorageError
+from podcaster.storage import ObjectInfo, Progress, Storage, validate_key, validate_prefix
 
 MiB = 1 << 20
 ADDRESSING_ENV = "PODCASTER_S3_ADDRESSING"

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from podcaster.build import build
-from podcaster.lock import Lock
+from podcaster.actions.build import build
+from podcaster.folder.lockfile import Lock
 from tests.benchmarks.bench_feed import lxml_feed, synthetic_catalogue
 
 COLD_TARGET = 3.0

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python -m tests.benchmarks.bench_feed [--sizes 1000 10000] [--repeat N]
 
-For each catalogue size it times :func:`podcaster.feed.render_feed` (feedgen
+For each catalogue size it times :func:`podcaster.feed.rss.render_feed` (feedgen
 with the iTunes and ``podcast:`` extensions) and a hand-written lxml writer
 that emits the same tags and attributes in the same order, measured in the
 same run (interleaved, best of several runs), and prints both times, their
@@ -25,7 +25,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from podcaster.feed import GENERATOR, duration_seconds, episode_page_url, render_feed, rfc2822_date
+from podcaster.feed.podcastindex import CHAPTERS_TYPE, PODCAST_NS
+from podcaster.feed.rss import GENERATOR, duration_seconds, episode_page_url, render_feed, rfc2822_date
+from podcaster.folder.notes import summarize
 from podcaster.models import (
     Category,
     Episode,
@@ -43,8 +45,6 @@ from podcaster.models import (
     Transcript,
     Urls,
 )
-from podcaster.notes import summarize
-from podcaster.podcast_ns import CHAPTERS_TYPE, PODCAST_NS
 
 TARGET_RATIO = 1.2
 PARIS = timezone(timedelta(hours=1), "CET")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import feedparser
 
-from podcaster.importer import import_feed
+from podcaster.importing.importer import import_feed
 
 FIRST_TARGET = 3.0
 AGAIN_TARGET = 2.0

@@ -32,7 +32,7 @@ AGREEMENT_LU = 0.05  # streaming and whole-signal meters must agree this closely
 
 _STREAMING = """
 import json, resource, sys, time
-from podcaster.loudness import measure_loudness
+from podcaster.media.loudness import measure_loudness
 start = time.perf_counter()
 result = measure_loudness(sys.argv[1])
 print(json.dumps({"lufs": result.integrated, "seconds": time.perf_counter() - start,

@@ -29,8 +29,8 @@ from typing import Any
 import av
 from mutagen import File as MutagenFile
 
-from podcaster import mp3scan
-from podcaster.media import probe, sha256_file
+from podcaster.media import mp3scan
+from podcaster.media.audio import probe, sha256_file
 from tests.fixtures.audio import AUDIO_KINDS, decoded_duration, make_audio
 
 TARGET = 10.0  # probe at least this many times faster than PyAV opening the files

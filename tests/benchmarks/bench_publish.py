@@ -43,8 +43,8 @@ from typing import Any
 
 import boto3
 
-from podcaster.build import build
-from podcaster.publish import publish
+from podcaster.actions.build import build
+from podcaster.actions.publish import publish
 from podcaster.storage import open_storage
 from tests.benchmarks.bench_storage import use_environment
 from tests.fixtures.audio import make_audio
@@ -147,7 +147,7 @@ def bench_no_change(server: SeaweedServer, work: Path, episodes: int, repeat: in
             f"each run: {' '.join(f'{run[0]:.3f}' for run in runs)})"
         )
         print(f"    requests: {dict(sorted(methods.items()))}; {listings} listing(s) for {keys} keys")
-        command = [sys.executable, "-c", "import sys; from podcaster.cli import main; sys.exit(main())"]
+        command = [sys.executable, "-c", "import sys; from podcaster.cli.main import main; sys.exit(main())"]
         command += ["--root", str(root), "publish", "--storage", url]
         env = {**os.environ, "PODCASTER_NOW": NOW.isoformat()}
         proxy.reset()

@@ -46,8 +46,8 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 def make_show(root: Path, episodes: int) -> list[str]:
     """A show of *episodes* episodes over three seasons, built with the library; return their slugs."""
-    from podcaster.build import build
-    from podcaster.samples import write_sample_audio
+    from podcaster.actions.build import build
+    from podcaster.actions.sample_audio import write_sample_audio
 
     root.mkdir(parents=True)
     (root / "podcast.toml").write_text(

@@ -1,0 +1,163 @@
+"""``podcaster check``: the rules Apple Podcasts and the Podcasting 2.0 namespace apply to a show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from podcaster.errors import Problem, Severity
+from podcaster.feed.rss import APPLE_CATEGORIES
+from podcaster.folder.catalogue import Catalogue
+from podcaster.folder.showfile import SHOW_FILE
+from podcaster.media.artwork import artwork_problems
+from podcaster.media.chapters import episode_chapter_problems
+from podcaster.media.transcripts import episode_transcript_problems
+from podcaster.models import Episode, EpisodeType
+
+MAX_DESCRIPTION_BYTES = 4000
+# Loudness targets (LUFS, ±1 LU) as Apple and the AES recommend for spoken word: a mono file
+# played on two speakers sounds 3 LU louder than it measures, hence its lower target.
+LOUDNESS_TARGETS = {1: -19.0, 2: -16.0}
+LOUDNESS_TOLERANCE = 1.0
+MP3_MIN_BITRATES = {1: 64_000, 2: 96_000}  # below this, speech in MP3 sounds thin or watery
+USUAL_SAMPLE_RATES = (44_100, 48_000)
+APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def check_catalogue(catalogue: Catalogue, now: datetime) -> list[Problem]:
+    """Every error and warning for a catalogue that loaded (loading already refused the worst)."""
+    problems = list(catalogue.warnings)
+    problems.extend(_show_problems(catalogue))
+    for episode in catalogue.episodes:
+        problems.extend(_episode_problems(catalogue, episode, now))
+    return problems
+
+
+def check_artwork(path: Path, where: Path | str, *, required_square: bool = True) -> Iterator[Problem]:
+    """What Apple would reject in a cover image: size, shape, colour space, real type, weight."""
+    return artwork_problems(path, where, required_square=required_square)
+
+
+def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
+    show = catalogue.show
+    toml = catalogue.root / SHOW_FILE
+    if show.artwork is None:
+        yield Problem(
+            toml, "[show] has no artwork: Apple Podcasts requires a square cover of 1400 to 3000 px"
+        )
+    else:
+        yield from check_artwork(show.artwork, toml)
+    for season in show.seasons:
+        if season.artwork:
+            yield from check_artwork(season.artwork, toml)
+    if not show.owner.email:
+        yield Problem(toml, "[show.owner] needs an email: Apple and podcast:locked use it to prove ownership")
+    if len(show.description.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
+        yield Problem(toml, f"the show description is over {MAX_DESCRIPTION_BYTES} bytes, Apple's limit")
+    if not show.categories:
+        yield Problem(toml, "no categories: directories file the show under 'Society & Culture' or similar")
+    for category in show.categories:
+        subcategories = APPLE_CATEGORIES.get(category.name)
+        if subcategories is None or (category.subcategory and category.subcategory not in subcategories):
+            yield Problem(toml, f"'{category.name}' is not in Apple's category list")
+    for name, url in (("feed", show.urls.feed), ("media", show.urls.media), ("site", show.urls.site)):
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            severity = Severity.WARNING if parts.hostname in _LOCAL_HOSTS else Severity.ERROR
+            yield Problem(toml, f"the {name} URL must use HTTPS for Apple Podcasts: {url}", None, severity)
+    if show.location and len(show.location.name) > 128:
+        yield Problem(toml, "podcast:location names are limited to 128 characters")
+
+
+def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> Iterator[Problem]:
+    path = episode.path
+    media = catalogue.lock.media(episode.guid)
+    yield from episode_transcript_problems(catalogue.root, episode, media.duration if media else None)
+    yield from episode_chapter_problems(catalogue.root, episode, media)
+    if len(episode.notes_html.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
+        yield Problem(
+            path,
+            f"the notes are over {MAX_DESCRIPTION_BYTES} bytes: Apple cuts longer descriptions",
+            None,
+            Severity.WARNING,
+        )
+    if not episode.notes_markdown.strip():
+        yield Problem(path, "no show notes: apps show an empty description", None, Severity.WARNING)
+    if episode.type is EpisodeType.FULL and episode.number is None:
+        yield Problem(path, "a full episode needs an 'episode' number")
+    if media is None:
+        if not episode.audio_is_remote:
+            yield Problem(
+                path, "no media facts yet: run 'podcaster build' to probe the audio", None, Severity.WARNING
+            )
+        return
+    if media.mime_type not in APPLE_AUDIO_TYPES:
+        yield Problem(
+            path,
+            f"{media.mime_type} is not accepted by Apple Podcasts (MP3 or M4A are); other apps will play it",
+            None,
+            Severity.WARNING,
+        )
+    if media.duration <= 0:
+        yield Problem(path, "the audio has no duration")
+    if episode.date > now and not episode.draft:
+        yield Problem(path, f"scheduled: goes live on {episode.date.isoformat()}", None, Severity.WARNING)
+    if episode.image:
+        image = (path.parent / episode.image).resolve()
+        if not image.is_relative_to(catalogue.root):
+            yield Problem(path, f"image {episode.image!r} points outside the podcast folder")
+        elif not image.is_file():
+            yield Problem(path, f"image file not found: {episode.image}")
+        else:
+            yield from check_artwork(image, path)
+
+
+def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = None) -> list[Problem]:
+    """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
+
+    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.media.loudness`);
+    the other figures come from the lock file's media facts.
+    """
+    from podcaster.media.loudness import measure_episodes  # numpy, scipy and PyAV: only when audio is checked
+
+    measured, problems = measure_episodes(catalogue, progress)
+
+    def warn(episode: Episode, message: str) -> None:
+        problems.append(Problem(episode.path, f"audio {episode.audio}: {message}", None, Severity.WARNING))
+
+    for episode in catalogue.episodes:
+        media = catalogue.lock.media(episode.guid)
+        if media is None:
+            continue
+        layout = "mono" if media.channels == 1 else "stereo"
+        floor = MP3_MIN_BITRATES[min(max(media.channels, 1), 2)]
+        if media.mime_type == "audio/mpeg" and media.bitrate < floor:
+            warn(
+                episode,
+                f"{media.bitrate // 1000} kbps is low for {layout} MP3: export at {floor // 1000} kbps or more",
+            )
+        if media.sample_rate not in USUAL_SAMPLE_RATES:
+            warn(episode, f"sample rate {media.sample_rate:,} Hz: podcast apps expect 44,100 or 48,000 Hz")
+        loudness = measured.get(episode.guid)
+        if loudness is None:
+            continue
+        target = LOUDNESS_TARGETS[1 if loudness.channels == 1 else 2]
+        if loudness.integrated is None:
+            warn(episode, "silent: no part of it is over −70 LUFS")
+        elif abs(loudness.integrated - target) > LOUDNESS_TOLERANCE:
+            change = target - loudness.integrated
+            warn(
+                episode,
+                f"integrated loudness {loudness.integrated:.1f} LUFS; aim for {target:.0f} ± 1 LUFS in {layout}"
+                f" ({'raise' if change > 0 else 'lower'} it by {abs(change):.1f} dB)",
+            )
+        if loudness.clipped:
+            warn(
+                episode,
+                f"{loudness.clipped:,} samples clipped (peak {loudness.sample_peak:+.1f} dBFS): lower the"
+                " level or use a limiter so peaks stay under −1 dBFS",
+            )
+    return problems

@@ -1,0 +1,109 @@
+"""The demo: a copy of a catalogue whose public URLs point at a local server, with sample audio.
+
+:func:`prepare_demo` only prepares files; building, publishing to the local
+folder and serving are the command's job (``podcaster demo``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from podcaster.actions.sample_audio import write_sample_audio
+from podcaster.errors import ConfigError
+from podcaster.folder.catalogue import EPISODES_DIR, episode_files, parse_front_matter
+from podcaster.folder.showfile import SHOW_FILE
+
+DEMO_SECONDS = 24.0
+DEMO_STORAGE = "file://public"
+# Chapters at these fractions of each sample, so the pages show seekable chapters.
+DEMO_CHAPTERS = {
+    "fr": ("Ouverture", "Sur le terrain", "Les questions", "Pour conclure"),
+    "en": ("Opening", "In the field", "The questions", "To conclude"),
+}
+_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(?:#.*)?$")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+Progress = Callable[[str], None]
+
+
+def prepare_demo(
+    source_root: Path, work_dir: Path, base_url: str, *, progress: Progress | None = None
+) -> Path:
+    """Copy the catalogue in *source_root* into *work_dir*, served from *base_url*; return the new root.
+
+    ``podcast.toml`` gets ``[urls] feed = BASE_URL/feed.xml`` (media and site
+    follow from it) and local storage; every episode whose audio file is
+    missing gets a short sample MP3 with chapters. The lock file and built
+    feeds are not copied: the demo's build probes its own audio.
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"the demo's base URL must be http(s)://…, not {base_url!r}")
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    source_root = source_root.resolve()
+    root = work_dir.resolve()
+    show_file = source_root / SHOW_FILE
+    if not show_file.is_file():
+        raise ConfigError(f"no {SHOW_FILE} to copy the demo from", path=source_root)
+    root.mkdir(parents=True, exist_ok=True)
+    text = show_file.read_text(encoding="utf-8")
+    (root / SHOW_FILE).write_text(demo_toml(text, base_url + "feed.xml"), encoding="utf-8")
+    for name in (EPISODES_DIR, "artwork"):
+        if (source_root / name).is_dir():
+            shutil.rmtree(root / name, ignore_errors=True)
+            shutil.copytree(source_root / name, root / name)
+    language = "en" if re.search(r'(?m)^\s*language\s*=\s*"en', text) else "fr"
+    for seed, path in enumerate(episode_files(root)):
+        data, _, _, _ = parse_front_matter(path)
+        audio = data.get("audio")
+        if not isinstance(audio, str) or audio.startswith(("http://", "https://")):
+            continue
+        target = (root / audio).resolve()
+        if not target.is_relative_to(root):
+            raise ConfigError(f"the audio path {audio!r} points outside the podcast folder", path=path)
+        if target.is_file():
+            continue  # samples are deterministic: one made by an earlier run is the same
+        if progress:
+            progress(f"making sample audio {audio}")
+        names = DEMO_CHAPTERS[language]
+        chapters = [(DEMO_SECONDS * index / len(names), name) for index, name in enumerate(names)]
+        write_sample_audio(
+            target,
+            seconds=DEMO_SECONDS,
+            title=str(data.get("title", path.stem)),
+            seed=seed,
+            chapters=chapters,
+        )
+    return root
+
+
+def demo_toml(text: str, feed_url: str) -> str:
+    """*text* of a podcast.toml with the feed URL replaced, media and site URLs dropped, storage local."""
+    lines: list[str] = []
+    table = ""
+    seen = {"urls": False, "storage": False}
+    for line in text.splitlines():
+        header = _TABLE.match(line)
+        if header or _ARRAY_TABLE.match(line):
+            table = header.group(1) if header else ""
+            seen.update({table: True} if table in seen else {})
+            lines.append(line)
+            continue
+        key = _KEY.match(line)
+        if table == "urls" and key:
+            if key.group(1) == "feed":
+                lines.append(f"feed = {json.dumps(feed_url)}")
+            continue  # media and site follow from the feed URL
+        if table == "storage" and key and key.group(1) == "url":
+            lines.append(f"url = {json.dumps(DEMO_STORAGE)}")
+            continue
+        lines.append(line)
+    if not seen["urls"]:
+        lines += ["", "[urls]", f"feed = {json.dumps(feed_url)}"]
+    if not seen["storage"]:
+        lines += ["", "[storage]", f"url = {json.dumps(DEMO_STORAGE)}"]
+    return "\n".join(lines) + "\n"

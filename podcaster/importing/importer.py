@@ -1,0 +1,484 @@
+"""``podcaster import``: bring a show home from another host without losing one subscriber.
+
+Apps know an episode by its GUID and play what its enclosure URL serves, so
+the import keeps both exactly: the GUID verbatim, the enclosure URL as it is
+(the audio stays where it is, an external URL in the episode file) unless
+``--rehost`` downloads it into ``audio/`` to be published with the rest.
+
+External audio has no file to probe: its media facts in podcast.lock come from
+the feed, ``size`` from the enclosure ``length`` and ``duration`` from
+``itunes:duration``. Their ``sha256`` is ``""`` (and ``codec`` ``""``,
+``bitrate``, ``sample_rate`` and ``channels`` 0), which means "never seen
+these bytes": the feed still writes the length, type and duration apps need.
+
+Re-importing is safe: episodes are matched by GUID, new items are added,
+changed ones refreshed, and a file edited since the import wrote it is left
+alone (and reported) unless ``force`` is given; see :mod:`podcaster.importing.record`.
+What is written where is planned in :mod:`podcaster.importing.plan`.
+Everything is fetched, downloaded and checked before the first file is
+written, and the whole catalogue is loaded again after writing: if it does
+not load, every file written is put back as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from podcaster.atomic import write_atomically
+from podcaster.errors import (
+    CatalogueError,
+    ConfigError,
+    MediaError,
+    PodcasterError,
+    Problem,
+    Severity,
+    SourceError,
+)
+from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.lockfile import Lock, load_lock
+from podcaster.folder.showfile import SHOW_FILE
+from podcaster.importing.items import SourceFeed, read_feed
+from podcaster.importing.plan import (
+    Existing,
+    Planned,
+    SeasonFrom,
+    assign_numbers,
+    episode_text,
+    external_media,
+    place,
+    select,
+)
+from podcaster.importing.record import (
+    EpisodeRecord,
+    ImportState,
+    load_state,
+    podcast_guid,
+    render_show,
+    season_table,
+    sha256_text,
+)
+from podcaster.importing.source import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
+from podcaster.media.audio import probe
+from podcaster.models import MIME_EXTENSIONS
+
+__all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
+
+AUDIO_DIR = "audio"
+ARTWORK_DIR = "artwork"
+
+
+class ImportReporter:
+    """Hooks the CLI fills in for messages and download bars; the library never prints."""
+
+    def message(self, text: str) -> None:
+        """A line of news."""
+
+    def download_started(self, name: str, total: int | None, done: int) -> None:
+        """A download (re)starts; *done* bytes are already on disk."""
+
+    def bytes_received(self, name: str, count: int) -> None:
+        """*count* more bytes of *name* arrived."""
+
+    def download_done(self, name: str) -> None:
+        """A download finished."""
+
+
+@dataclass
+class ImportResult:
+    source: str
+    fetched_from: str
+    show_file: Path
+    show_status: str = "unchanged"  # created, updated, unchanged, kept (edited locally)
+    added: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # files left alone, and why
+    derived_guids: list[tuple[Path, str]] = field(default_factory=list)
+    downloaded: list[Path] = field(default_factory=list)
+    seasons_added: list[int] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    not_in_source: int = 0  # episodes of the catalogue the feed does not list (kept)
+
+
+def import_feed(
+    root: Path,
+    source: str | None = None,
+    *,
+    season_from: SeasonFrom = "tags",
+    rehost: bool = False,
+    force: bool = False,
+    feed_url: str | None = None,
+    reporter: ImportReporter | None = None,
+    limit: int = FEED_LIMIT,
+) -> ImportResult:
+    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file)."""
+    root = root.resolve()
+    reporter = reporter or ImportReporter()
+    show_path = root / SHOW_FILE
+    state = load_state(root)
+    existing: dict[str, Existing] = {}
+    if show_path.exists():
+        catalogue = load_catalogue(root)  # a broken catalogue is reported before anything is written
+        source = source or state.source or catalogue.show.urls.old_feed
+        feed_url = feed_url or state.feed_url or catalogue.show.urls.feed
+        for episode in catalogue.episodes:
+            existing[episode.guid] = Existing(episode.path, episode, episode.path.read_text(encoding="utf-8"))
+    elif feed_url is None:
+        raise ConfigError(
+            f"no {SHOW_FILE} in {root}: pass --feed-url with the address the feed will have once hosted "
+            "here (e.g. https://podcast.example.org/feed.xml)"
+        )
+    if not source:
+        raise ConfigError("give the feed to import: its URL or a file", path=show_path)
+    parts = urlsplit(feed_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
+
+    reporter.message(f"reading {source}")
+    fetched = read_source(source, limit=limit)
+    hops = fetched.redirects
+    parsed = parse_xml(fetched.data, fetched.url, fetched.charset)
+    feed = read_feed(parsed.root, fetched.url, parsed.warnings)
+    del fetched, parsed  # the raw document can be large; the records are all that is needed now
+    # A URL is kept as given (what subscribers hold); a file, as an absolute path found from anywhere.
+    source = source if source.startswith(("http://", "https://")) else feed.url
+    result = ImportResult(source=source, fetched_from=feed.url, show_file=show_path)
+    result.warnings.extend(feed.warnings)
+    for status, hop in hops:
+        kind = "permanently" if status in (301, 308) else "temporarily"
+        result.warnings.append(
+            Problem(source, f"redirected {kind} ({status}) to {hop}", None, Severity.WARNING)
+        )
+
+    plans = select(feed, state, existing, result.warnings)
+    in_source = {plan.guid for plan in plans}
+    result.not_in_source = len(set(existing) - in_source)
+    assign_numbers(plans, existing, season_from, feed.url, result.warnings)
+    place(plans, {known.episode.slug for known in existing.values()}, root)
+    result.derived_guids = [
+        (plan.path, plan.guid)
+        for plan in plans
+        if plan.derived and plan.existing is None and plan.path is not None
+    ]
+
+    lock = load_lock(root)
+    kept = _writable(plans, state, lock, root, force, result)
+    if rehost:
+        _rehost(kept, state, root, reporter, result)
+    writes: dict[Path, bytes | None] = {}
+    for plan in kept:
+        assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
+        plan.text = episode_text(plan)
+        current = plan.existing.text if plan.existing else None
+        if current == plan.text and plan.existing and plan.existing.path == plan.path:
+            result.unchanged.append(plan.path)
+        else:
+            (result.updated if plan.existing else result.added).append(plan.path)
+            writes[plan.path] = plan.text.encode("utf-8")
+            if plan.existing and plan.existing.path != plan.path:
+                writes[plan.existing.path] = None  # its season changed: the file moves folder
+        state.episodes[plan.guid] = EpisodeRecord(
+            file=plan.path.relative_to(root).as_posix(),
+            sha256=sha256_text(plan.text),
+            enclosure=plan.item.enclosure.url,
+            audio=plan.local_audio,
+        )
+        lock.record_media(plan.guid, plan.audio, plan.media)
+
+    seasons: dict[int, str | None] = {}
+    for plan in plans:  # a season's name from any of its items that gives one (podcast:season name=…)
+        seasons[plan.season] = seasons.get(plan.season) or plan.item.season_name
+    _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter)
+    lock_text = lock.to_json().encode("utf-8")
+    if not lock.path.exists() or lock.path.read_bytes() != lock_text:
+        writes[lock.path] = lock_text
+    state.source = source
+    _commit(root, writes, state)
+    return result
+
+
+def _writable(
+    plans: list[Planned], state: ImportState, lock: Lock, root: Path, force: bool, result: ImportResult
+) -> list[Planned]:
+    """The plans whose files may be written: new, untouched since the last import, or forced."""
+    keep = []
+    for plan in plans:
+        assert plan.path is not None and plan.item.enclosure is not None
+        record = state.episodes.get(plan.guid)
+        local = record.audio if record and record.audio and (root / record.audio).is_file() else None
+        plan.local_audio = local
+        plan.audio = local or plan.item.enclosure.url
+        probed = lock.media(plan.guid) if local else None
+        plan.media = probed or external_media(plan, result.fetched_from, result.warnings)
+        known = plan.existing
+        if plan.conflict is not None:
+            result.skipped.append(
+                Problem(
+                    plan.conflict.path,
+                    f"this is episode {plan.number} of season {plan.season}, like the feed's "
+                    f"{plan.title!r}, but its GUID is {plan.conflict.episode.guid!r} and the feed's is "
+                    f"{plan.guid!r}: not imported. If they are the same episode, write "
+                    f"guid: {json.dumps(plan.guid)} in this file (apps know it by that one) and import again",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+            continue
+        if known is None:
+            if record is not None and not force:
+                result.skipped.append(
+                    Problem(
+                        root / record.file,
+                        "deleted since the last import: not brought back (pass --force to restore it)",
+                        None,
+                        Severity.WARNING,
+                    )
+                )
+                continue
+        elif (
+            not force
+            and (record is None or sha256_text(known.text) != record.sha256)
+            and episode_text(plan) != known.text  # identical is simply unchanged
+        ):
+            reason = (
+                "edited since the last import" if record else "not written by an import (no record of it)"
+            )
+            result.skipped.append(
+                Problem(
+                    known.path,
+                    f"{reason}: left as it is (pass --force to take the feed's version)",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+            continue
+        keep.append(plan)
+    return keep
+
+
+def _rehost(
+    plans: list[Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
+) -> None:
+    """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
+    problems: list[Problem] = []
+    for plan in plans:
+        enclosure = plan.item.enclosure
+        assert enclosure is not None and plan.path is not None
+        record = state.episodes.get(plan.guid)
+        if plan.local_audio and record and record.enclosure == enclosure.url:
+            continue  # already here, and the source still serves the same URL
+        stem = plan.path.stem
+        folder = root / AUDIO_DIR / f"saison-{plan.season}"
+        suffix = (
+            MIME_EXTENSIONS.get(enclosure.mime_type or "")
+            or PurePosixPath(urlsplit(enclosure.url).path).suffix
+        )
+        target = folder / f"{stem}{suffix.lower() or '.bin'}"
+        name = target.relative_to(root).as_posix()
+        reporter.message(f"downloading {enclosure.url}")
+        try:
+            got = download(
+                enclosure.url,
+                target,
+                progress=lambda count, name=name: reporter.bytes_received(name, count),
+                started=lambda total, done, name=name: reporter.download_started(name, total, done),
+            )
+            media = probe(got.path)
+        except (SourceError, MediaError) as error:
+            problems.extend(Problem(plan.path, f"audio {enclosure.url}: {p.message}") for p in error.problems)
+            continue
+        finally:
+            reporter.download_done(name)
+        if media.extension != target.suffix and media.extension != ".bin":
+            # The content decides the extension, not the URL.
+            renamed = target.with_suffix(media.extension)
+            got.path.replace(renamed)
+            target = renamed
+        result.downloaded.append(target)
+        plan.local_audio = target.relative_to(root).as_posix()
+        plan.audio = plan.local_audio
+        plan.media = media
+    if problems:
+        raise SourceError(problems[0].message, path=problems[0].path, problems=problems)
+
+
+def _show_file(
+    feed: SourceFeed,
+    state: ImportState,
+    root: Path,
+    source: str,
+    feed_url: str,
+    seasons: dict[int, str | None],
+    writes: dict[Path, bytes | None],
+    result: ImportResult,
+    reporter: ImportReporter,
+) -> None:
+    """Write podcast.toml when new or still the import's own; else only declare the new seasons."""
+    path = root / SHOW_FILE
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    language = (feed.channel.language or "fr").lower()
+    names = {
+        number: name or (f"Saison {number}" if language.startswith("fr") else f"Season {number}")
+        for number, name in seasons.items()
+    }
+    if current is not None and (state.show is None or sha256_text(current) != state.show):
+        declared = _declared_seasons(current)
+        missing = sorted(set(names) - declared)
+        if missing:
+            text = current.rstrip("\n") + "\n\n" + "\n".join(season_table(n, names[n]) for n in missing)
+            writes[path] = text.encode("utf-8")
+            result.seasons_added = missing
+        result.show_status = "kept"
+        old_feed = _old_feed(source, feed)
+        if state.source is None and old_feed and old_feed != feed_url:
+            # A catalogue made by hand, first import: say how to announce the move, never edit it.
+            result.warnings.append(
+                Problem(
+                    path,
+                    f"podcast.toml was not written by an import: left as it is. To move subscribers here, "
+                    f'add old_feed = "{old_feed}" and new_feed_url = true under [urls], and keep the '
+                    "guid of the show: guid = "
+                    f'"{podcast_guid(feed.channel, old_feed)}" under [show] (see the README, "Moving the feed")',
+                    None,
+                    Severity.WARNING,
+                )
+            )
+        if state.show is not None:
+            result.skipped.append(
+                Problem(
+                    path,
+                    "edited since the last import: the show's fields were left as they are",
+                    None,
+                    Severity.WARNING,
+                )
+            )
+        return
+    if current is not None:
+        names = {**{n: f"Saison {n}" for n in _declared_seasons(current)}, **names}
+    old_feed = state.old_feed if current is not None else _old_feed(source, feed)
+    artwork = _artwork(feed, state, root, writes, result, reporter)
+    rendered = render_show(
+        feed.channel,
+        source=source,
+        feed_url=feed_url,
+        old_feed=old_feed,
+        artwork=artwork,
+        seasons=names,
+        where=path,
+    )
+    result.warnings.extend(rendered.warnings)
+    state.feed_url, state.old_feed, state.show = feed_url, old_feed, sha256_text(rendered.text)
+    if current is None:
+        result.show_status = "created"
+        result.seasons_added = sorted(names)
+    elif current != rendered.text:
+        result.show_status = "updated"
+        result.seasons_added = sorted(set(names) - _declared_seasons(current))
+    if current != rendered.text:
+        writes[path] = rendered.text.encode("utf-8")
+
+
+def _old_feed(source: str, feed: SourceFeed) -> str | None:
+    """The address subscribers know: the URL given, else the one the feed says it lives at."""
+    if source.startswith(("http://", "https://")):
+        return source
+    self_url = feed.channel.self_url
+    return self_url if self_url and self_url.startswith(("http://", "https://")) else None
+
+
+def _declared_seasons(toml_text: str) -> set[int]:
+    try:
+        data = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError:
+        return set()
+    seasons = data.get("seasons", [])
+    return {s["number"] for s in seasons if isinstance(s, dict) and isinstance(s.get("number"), int)}
+
+
+def _artwork(
+    feed: SourceFeed,
+    state: ImportState,
+    root: Path,
+    writes: dict[Path, bytes | None],
+    result: ImportResult,
+    reporter: ImportReporter,
+) -> str | None:
+    """The show's cover, downloaded once: podcast.toml names a local file."""
+    url = feed.channel.image
+    if state.artwork and state.artwork_source == url and (root / state.artwork).is_file():
+        return state.artwork
+    if not url:
+        return state.artwork if state.artwork and (root / state.artwork).is_file() else None
+    reporter.message(f"downloading the cover {url}")
+    try:
+        data = fetch(url, limit=IMAGE_LIMIT).data
+    except SourceError as error:
+        result.warnings.append(
+            Problem(
+                root / SHOW_FILE,
+                f"the cover could not be downloaded ({error.problems[0].message})",
+                None,
+                Severity.WARNING,
+            )
+        )
+        return state.artwork
+    suffix = ".jpg" if data.startswith(b"\xff\xd8") else ".png" if data.startswith(b"\x89PNG") else None
+    if suffix is None:
+        result.warnings.append(
+            Problem(
+                root / SHOW_FILE,
+                f"the cover {url} is neither JPEG nor PNG: convert it, then set [show] artwork",
+                None,
+                Severity.WARNING,
+            )
+        )
+        return state.artwork
+    name = f"{ARTWORK_DIR}/cover{suffix}"
+    writes[root / name] = data
+    state.artwork, state.artwork_source = name, url
+    return name
+
+
+def _commit(root: Path, writes: dict[Path, bytes | None], state: ImportState) -> None:
+    """Write every file (``None``: delete it), then load the catalogue; if it does not load, put every file back."""
+    check = bool(writes)  # the record alone changing cannot break the catalogue
+    state_text = state.to_json().encode("utf-8")
+    if not state.path.exists() or state.path.read_bytes() != state_text:
+        writes[state.path] = state_text
+    backups: dict[Path, bytes | None] = {}
+    try:
+        for path, data in writes.items():
+            backups[path] = path.read_bytes() if path.exists() else None
+            if data is None:
+                path.unlink(missing_ok=True)
+            elif path.suffix == ".md":
+                _write_quickly(path, data)
+            else:
+                write_atomically(path, data)
+        if check:
+            load_catalogue(root)
+    except (PodcasterError, OSError) as error:
+        for path, previous in backups.items():
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, previous)
+        if isinstance(error, PodcasterError):
+            undone = Problem(
+                None, "the imported catalogue would not load: the import was undone, nothing was changed"
+            )
+            raise CatalogueError(undone.message, problems=[*error.problems, undone]) from None
+        raise
+
+
+def _write_quickly(path: Path, data: bytes) -> None:
+    """Replace an episode file through a rename, without the fsync: thousands of them would take seconds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.import")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
