@@ -18,7 +18,8 @@ from podcaster.errors import (
     StorageError,
 )
 from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.folder.showfile import find_root, load_show
+from podcaster.folder.layout import find_root
+from podcaster.folder.showfile import load_show
 from podcaster.media.audio import probe, read_artwork, read_tags
 from podcaster.models import (
     Chapter,

@@ -7,6 +7,7 @@ validation live in :mod:`podcaster.folder.showfile` and :mod:`podcaster.folder.c
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,26 @@ from urllib.parse import urljoin, urlsplit
 
 # The Podcasting 2.0 namespace fixes this UUID as the base for podcast:guid.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+# The one spelling of a season in folder names, feed names and storage keys.
+_SEASON_NAME = re.compile(r"^saison-(\d+)$")
+
+
+def season_name(number: int) -> str:
+    """Name season *number* as folders, feeds and storage keys do: ``saison-N``."""
+    return f"saison-{number}"
+
+
+def season_number(name: str) -> int | None:
+    """Read the number from a season folder name or a season feed's file name, else ``None``."""
+    match = _SEASON_NAME.match(name.removesuffix(".xml"))
+    return int(match.group(1)) if match else None
+
+
+def season_feed_name(number: int) -> str:
+    """Name a season's feed file, ``saison-N.xml``, the same in ``feeds/``, in storage and on the site."""
+    return f"{season_name(number)}.xml"
 
 
 class EpisodeType(StrEnum):
@@ -100,7 +121,7 @@ class Urls:
         return self.site + path.lstrip("/")
 
     def season_feed_url(self, number: int) -> str:
-        return urljoin(self.feed, f"saison-{number}.xml")
+        return urljoin(self.feed, season_feed_name(number))
 
 
 def _with_slash(url: str) -> str:

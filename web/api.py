@@ -2,7 +2,7 @@
 
 ``/api/episodes.json`` answers the document ``podcaster build`` writes to
 ``feeds/episodes.json`` (the library's
-:func:`podcaster.episodes_json.render_episodes_json`: its fields are
+:func:`podcaster.feed.episodes_json.render_episodes_json`: its fields are
 documented there and in the README), for the whole show or, with
 ``?season=N``, one season.
 """
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from podcaster.episodes_json import render_episodes_json
+from podcaster.feed.episodes_json import render_episodes_json
 
 from .http import Body, Cached, cors_headers, respond
 from .render import allowed_origins, embed_snippet, html_safe_json

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 
 from podcaster.errors import ConfigError
-from podcaster.show import find_root
+from podcaster.folder.layout import find_root
 
 ENV_PREFIX = "PODCASTER_"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from podcaster.feed import render_feed
+from podcaster.feed.rss import render_feed
 from podcaster.models import Season
 
 from .http import Body, Cached, respond

@@ -11,9 +11,9 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, send_file
 
+from podcaster.actions.publish import MEDIA_PREFIX
 from podcaster.errors import StorageError
 from podcaster.models import MIME_EXTENSIONS
-from podcaster.publish import MEDIA_PREFIX
 
 from .site import current_site
 

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup
 
 from podcaster.errors import PodcasterError
+from podcaster.media.transcripts import Cue, page_transcript
 from podcaster.models import Person, PublicEpisode, Season, Transcript
-from podcaster.transcripts import Cue, page_transcript
 
 from .i18n import iso_duration, strings
 from .render import absolute_url, cached_page, embed_snippet, json_ld

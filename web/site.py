@@ -21,10 +21,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from podcaster.catalogue import Catalogue, load_catalogue
 from podcaster.errors import PodcasterError, Problem
+from podcaster.feed.public import Resolver
+from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.models import Episode, EpisodeType, PublicEpisode, PublicShow, Season, Show, ShowType
-from podcaster.release import Resolver
 from podcaster.storage import LocalStorage, open_storage
 
 from .http import Cached

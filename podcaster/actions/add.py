@@ -11,10 +11,11 @@ from datetime import datetime
 from pathlib import Path
 
 from podcaster.errors import CatalogueError, PodcasterError
-from podcaster.folder.catalogue import EPISODES_DIR, load_catalogue
+from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import load_lock
 from podcaster.media.audio import probe, read_artwork, read_tags
-from podcaster.models import EpisodeType, MediaInfo, Tags
+from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
 
 _ARTWORK_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -66,16 +67,16 @@ def add_episode(
     date = date or _tag_date(tags) or (now or datetime.now().astimezone()).replace(microsecond=0)
     if date.tzinfo is None:
         raise CatalogueError("--date needs a time zone, e.g. 2023-01-25T09:00:00+01:00")
-    folder = root / EPISODES_DIR / f"saison-{season}"
+    podcast = PodcastFolder(root)
     slug = slugify(title)
     taken = {e.slug for e in catalogue.episodes}
     if slug in taken:
         slug = (
-            f"saison-{season}-{slug}"
-            if f"saison-{season}-{slug}" not in taken
+            f"{season_name(season)}-{slug}"
+            if f"{season_name(season)}-{slug}" not in taken
             else f"{slug}-{uuid.uuid4().hex[:6]}"
         )
-    target = folder / f"{slug}.md"
+    target = podcast.episode_file(season, slug)
     guid = str(uuid.uuid4())
     artwork = _save_artwork(root, audio, slug)
     try:
@@ -103,7 +104,7 @@ def add_episode(
     notes = (tags.comment or "").strip()
     text = "\n".join(lines) + "\n" + (notes + "\n" if notes else "")
 
-    folder.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     lock = load_lock(root)
     before = lock.to_json()
     try:
@@ -141,7 +142,7 @@ def _save_artwork(root: Path, audio: Path, slug: str) -> Path | None:
     artwork = read_artwork(audio)
     if artwork is None or artwork.mime_type not in _ARTWORK_SUFFIX:
         return None
-    path = root / "artwork" / "episodes" / f"{slug}{_ARTWORK_SUFFIX[artwork.mime_type]}"
+    path = PodcastFolder(root).episode_artwork(slug, _ARTWORK_SUFFIX[artwork.mime_type])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(artwork.data)
     return path

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from podcaster.errors import Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.catalogue import Catalogue
-from podcaster.folder.showfile import SHOW_FILE
 from podcaster.media.artwork import artwork_problems
 from podcaster.media.chapters import episode_chapter_problems
 from podcaster.media.transcripts import episode_transcript_problems
@@ -43,7 +42,7 @@ def check_artwork(path: Path, where: Path | str, *, required_square: bool = True
 
 def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
     show = catalogue.show
-    toml = catalogue.root / SHOW_FILE
+    toml = catalogue.folder.show_file
     if show.artwork is None:
         yield Problem(
             toml, "[show] has no artwork: Apple Podcasts requires a square cover of 1400 to 3000 px"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from podcaster.actions.sample_audio import write_sample_audio
 from podcaster.errors import ConfigError
-from podcaster.folder.catalogue import EPISODES_DIR, episode_files, parse_front_matter
-from podcaster.folder.showfile import SHOW_FILE
+from podcaster.folder.catalogue import parse_front_matter
+from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 
 DEMO_SECONDS = 24.0
 DEMO_STORAGE = "file://public"
@@ -46,18 +46,22 @@ def prepare_demo(
     base_url = base_url if base_url.endswith("/") else base_url + "/"
     source_root = source_root.resolve()
     root = work_dir.resolve()
-    show_file = source_root / SHOW_FILE
+    source, podcast = PodcastFolder(source_root), PodcastFolder(root)
+    show_file = source.show_file
     if not show_file.is_file():
         raise ConfigError(f"no {SHOW_FILE} to copy the demo from", path=source_root)
     root.mkdir(parents=True, exist_ok=True)
     text = show_file.read_text(encoding="utf-8")
-    (root / SHOW_FILE).write_text(demo_toml(text, base_url + "feed.xml"), encoding="utf-8")
-    for name in (EPISODES_DIR, "artwork"):
-        if (source_root / name).is_dir():
-            shutil.rmtree(root / name, ignore_errors=True)
-            shutil.copytree(source_root / name, root / name)
+    podcast.show_file.write_text(demo_toml(text, base_url + "feed.xml"), encoding="utf-8")
+    for copied, target in (
+        (source.episodes_dir, podcast.episodes_dir),
+        (source.artwork_dir, podcast.artwork_dir),
+    ):
+        if copied.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(copied, target)
     language = "en" if re.search(r'(?m)^\s*language\s*=\s*"en', text) else "fr"
-    for seed, path in enumerate(episode_files(root)):
+    for seed, path in enumerate(podcast.episode_files()):
         data, _, _, _ = parse_front_matter(path)
         audio = data.get("audio")
         if not isinstance(audio, str) or audio.startswith(("http://", "https://")):

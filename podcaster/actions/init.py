@@ -7,8 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError
-from podcaster.folder.catalogue import EPISODES_DIR
-from podcaster.folder.showfile import SHOW_FILE
+from podcaster.folder.layout import PodcastFolder
 
 _GITIGNORE = "/public/\n/audio/\n/.podcaster/\n"
 
@@ -31,7 +30,8 @@ def init_podcast(
         )
     if not title.strip() or not author.strip():
         raise ConfigError("--title and --author must not be empty")
-    target = folder / SHOW_FILE
+    podcast = PodcastFolder(folder)
+    target = podcast.show_file
     if target.exists():
         raise ConfigError("a podcast already lives here; edit podcast.toml instead", path=target)
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,8 +64,8 @@ url = "file://public"
 number = 1
 name = {_toml(season_name)}
 """
-    (folder / EPISODES_DIR / "saison-1").mkdir(parents=True, exist_ok=True)
-    (folder / "feeds").mkdir(exist_ok=True)
+    podcast.season_dir(1).mkdir(parents=True, exist_ok=True)
+    podcast.feeds_dir.mkdir(exist_ok=True)
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(_GITIGNORE, encoding="utf-8")

@@ -38,20 +38,21 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from podcaster.actions.build import BuildResult, refresh_media, render_feeds, write_feeds
+from podcaster.actions.build import BuildResult, write_feeds
 from podcaster.errors import ConfigError, PodcasterError, Problem, StorageError
+from podcaster.feed.documents import render_feeds
 from podcaster.feed.public import Resolver, audio_key
 from podcaster.feed.websub import announce
 from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Publication
-from podcaster.folder.showfile import SHOW_FILE
+from podcaster.folder.mediafacts import refresh_media
 from podcaster.storage import ObjectInfo, S3Storage, Storage, TransferSettings, open_storage
 
 MEDIA_PREFIX = "media/"
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 _FEED_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
-LOCK_NAME = ".podcaster/publish.lock"
 SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
 
 # How large files are cut for S3, read when a publish starts (never at import). The
@@ -153,7 +154,7 @@ def publishing_lock(root: Path) -> Iterator[Path]:
     lock behind. It guards one folder on one machine; two machines publishing
     the same show to one bucket are not stopped by it.
     """
-    path = root / LOCK_NAME
+    path = PodcastFolder(root).publish_lock
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         try:
@@ -330,7 +331,7 @@ def publish(
     now = now or datetime.now(UTC)
     reporter = reporter or PublishReporter()
     root = root.resolve()
-    if not (root / SHOW_FILE).is_file():
+    if not PodcastFolder(root).show_file.is_file():
         load_catalogue(root)  # raises the usual error, before the lock makes .podcaster/ in a stray folder
     with contextlib.nullcontext() if dry_run else publishing_lock(root):
         catalogue = load_catalogue(root)
@@ -351,7 +352,7 @@ def publish(
             _execute(storage, plan, catalogue, reporter, result)
         except PodcasterError as error:
             raise _stopped(error, plan, result) from error
-        write_feeds(catalogue.root, documents, result.build)
+        write_feeds(catalogue.folder, documents, result.build)
         if _lock_state(catalogue) != lock_before:
             catalogue.lock.save()
         # Everything is online: tell the show's WebSub hubs which feeds changed (a failure is a warning).

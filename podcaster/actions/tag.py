@@ -13,11 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from podcaster.actions.build import ProbeCache, refresh_media
 from podcaster.errors import CatalogueError, Problem, raise_if_errors
 from podcaster.feed.public import Resolver
 from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.media.artwork import CACHE_DIR as ARTWORK_CACHE
+from podcaster.folder.mediafacts import ProbeCache, refresh_media
 from podcaster.media.artwork import derive_artwork
 from podcaster.media.audio import file_signature, probe, write_tags
 from podcaster.media.chapters import read_chapters_file
@@ -135,7 +134,7 @@ def tag_episode(catalogue: Catalogue, episode: Episode) -> Tagged:
     after = probe(path)
     catalogue.lock.record_media(episode.guid, episode.audio, after)
     # Tell build's probe cache, so the next build does not hash the file again.
-    cache = ProbeCache(catalogue.root)
+    cache = ProbeCache(catalogue.folder.probe_cache)
     cache.remember(path, file_signature(path), after.sha256)
     cache.save()
     return Tagged(episode, path, before, after, changed=True)
@@ -151,5 +150,5 @@ def _cover(catalogue: Catalogue, episode: Episode, resolver: Resolver) -> Artwor
         source = (season.artwork if season else None) or catalogue.show.artwork
     if source is None or not source.is_file():
         return None
-    feed = derive_artwork(source, catalogue.root / ARTWORK_CACHE).feed
+    feed = derive_artwork(source, catalogue.folder.artwork_cache).feed
     return Artwork(mime_type=feed.mime_type, data=feed.path.read_bytes())

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from podcaster.errors import ConfigError, PodcasterError, Problem
-from podcaster.folder.showfile import find_root
+from podcaster.folder.layout import find_root
 from podcaster.models import EpisodeType
 
 if TYPE_CHECKING:
@@ -305,9 +305,9 @@ def import_feed(
 @reports_errors
 def check(ctx: click.Context, no_loudness: bool) -> None:
     """Validate catalogue, media and artwork against Apple Podcasts' and Podcasting 2.0 rules."""
-    from podcaster.actions.build import refresh_media
     from podcaster.actions.check import check_audio, check_catalogue
     from podcaster.folder.catalogue import load_catalogue
+    from podcaster.folder.mediafacts import refresh_media
 
     catalogue = load_catalogue(_root(ctx))
     problems: list[Problem] = []
@@ -362,7 +362,7 @@ def list_episodes(ctx: click.Context, audio_figures: bool) -> None:
 
     catalogue = load_catalogue(_root(ctx))
     if audio_figures:
-        from podcaster.actions.build import refresh_media
+        from podcaster.folder.mediafacts import refresh_media
 
         try:
             refresh_media(catalogue)  # facts for audio added since the last build (the lock is not saved)

@@ -14,11 +14,10 @@ from pathlib import Path, PurePosixPath
 
 from podcaster.errors import CatalogueError, Problem, raise_if_errors
 from podcaster.folder.catalogue import Catalogue
-from podcaster.media.artwork import CACHE_DIR as ARTWORK_CACHE
 from podcaster.media.artwork import DerivedArtwork, derive_artwork
 from podcaster.media.chapters import CHAPTERS_TYPE, Chapters, episode_chapters
 from podcaster.media.transcripts import TIMED_TYPES, read_transcript
-from podcaster.models import Episode, MediaInfo, PublicEpisode, PublicShow, Thumbnail, Transcript
+from podcaster.models import Episode, MediaInfo, PublicEpisode, PublicShow, Thumbnail, Transcript, season_name
 
 _IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -36,7 +35,7 @@ class Asset:
 
 
 def audio_key(episode: Episode, media: MediaInfo) -> str:
-    return f"audio/saison-{episode.season}/{episode.slug}-{media.sha256[:8]}{media.extension}"
+    return f"audio/{season_name(episode.season)}/{episode.slug}-{media.sha256[:8]}{media.extension}"
 
 
 def asset_for(path: Path, folder: str) -> Asset:
@@ -100,7 +99,7 @@ class Resolver:
         """The feed image's URL and the thumbnails derived from a cover, each an asset to publish."""
         derived = self._artwork.get(path)
         if derived is None:
-            derived = self._artwork[path] = derive_artwork(path, self.catalogue.root / ARTWORK_CACHE)
+            derived = self._artwork[path] = derive_artwork(path, self.catalogue.folder.artwork_cache)
             for image in derived.images:
                 self._assets[image.path] = Asset(
                     image.path, image.key, image.mime_type, image.sha256, image.size

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,14 +12,13 @@ from typing import Any
 import yaml
 
 from podcaster.errors import CatalogueError, ConfigError, Problem, Severity, did_you_mean, raise_if_errors
+from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
 from podcaster.folder.notes import render_notes, summarize
 from podcaster.folder.showfile import load_show
 from podcaster.media.transcripts import discover
-from podcaster.models import Episode, EpisodeType, Location, Person, Show, Transcript
+from podcaster.models import Episode, EpisodeType, Location, Person, Show, Transcript, season_number
 
-EPISODES_DIR = "episodes"
-SEASON_DIR = re.compile(r"^saison-(\d+)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 _EPISODE_KEYS = {
@@ -58,6 +56,10 @@ class Catalogue:
     lock: Lock
     warnings: tuple[Problem, ...] = ()
 
+    @property
+    def folder(self) -> PodcastFolder:
+        return PodcastFolder(self.root)
+
     def live_episodes(self, now: datetime, season: int | None = None) -> list[Episode]:
         """Episodes listeners may see at *now*, newest first."""
         live = [e for e in self.episodes if e.is_live(now) and (season is None or e.season == season)]
@@ -84,7 +86,7 @@ def load_catalogue(root: Path) -> Catalogue:
     episodes: list[Episode] = []
     lines: dict[Path, dict[str, int]] = {}
     listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
-    for path in episode_files(root):
+    for path in PodcastFolder(root).episode_files():
         episode, key_lines = _load_episode(path, show, lock, problems, listings)
         lines[path] = key_lines
         if episode is not None:
@@ -95,16 +97,6 @@ def load_catalogue(root: Path) -> Catalogue:
     ordered = sorted(episodes, key=lambda e: (e.season, e.number or 0, e.date))
     warnings = tuple(problem for problem in problems if not problem.is_error)
     return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings)
-
-
-def episode_files(root: Path) -> Iterator[Path]:
-    """Every episode file, season folders in number order, then file names."""
-    base = root / EPISODES_DIR
-    if not base.is_dir():
-        return
-    folders = [(int(m.group(1)), p) for p in base.iterdir() if p.is_dir() and (m := SEASON_DIR.match(p.name))]
-    for _, folder in sorted(folders):
-        yield from sorted(folder.glob("*.md"))
 
 
 def parse_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:
@@ -174,8 +166,8 @@ def _load_episode(
     if "title" in data and (not isinstance(title, str) or not title.strip()):
         problem("'title' must not be empty", "title")
     season = _whole_number(data.get("season"), "season", problem, minimum=1)
-    folder = SEASON_DIR.match(path.parent.name)
-    if season is not None and folder and int(folder.group(1)) != season:
+    folder_season = season_number(path.parent.name)
+    if season is not None and folder_season is not None and folder_season != season:
         problem(
             f"'season: {season}' but the file is in {path.parent.name}/; move it or fix the number", "season"
         )

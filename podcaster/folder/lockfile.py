@@ -14,9 +14,9 @@ from typing import Any
 
 from podcaster.atomic import write_atomically
 from podcaster.errors import CatalogueError
+from podcaster.folder.layout import PodcastFolder
 from podcaster.models import Chapter, MediaInfo
 
-LOCK_FILE = "podcast.lock"
 LOCK_VERSION = 1
 
 
@@ -74,7 +74,7 @@ class Lock:
 
 def load_lock(root: Path) -> Lock:
     """Read ``podcast.lock`` in *root*; an absent file is an empty lock."""
-    path = root / LOCK_FILE
+    path = PodcastFolder(root).lock_file
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -9,10 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError, Problem, did_you_mean, raise_if_errors
+from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.tomlfile import TomlDocument, read_toml
 from podcaster.models import Category, Funding, Location, Owner, Person, Season, Show, ShowType, Urls
-
-SHOW_FILE = "podcast.toml"
 
 _TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub"}
 _SHOW_KEYS = {
@@ -115,21 +114,9 @@ class _Reader:
         return value
 
 
-def find_root(start: Path) -> Path:
-    """The nearest folder upward from *start* holding podcast.toml, as git finds .git."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / SHOW_FILE).is_file():
-            return folder
-    raise ConfigError(
-        f"no {SHOW_FILE} here or in any parent folder; run 'podcaster init', pass --root or set PODCASTER_ROOT",
-        path=start,
-    )
-
-
 def load_show(root: Path) -> Show:
     """Read ``podcast.toml`` in *root*; raise ConfigError listing every problem."""
-    document = read_toml(root / SHOW_FILE)
+    document = read_toml(PodcastFolder(root).show_file)
     reader = _Reader(document)
     data = document.data
     reader.unknown(data, _TOP_KEYS, "")

@@ -40,8 +40,8 @@ from podcaster.errors import (
     SourceError,
 )
 from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
-from podcaster.folder.showfile import SHOW_FILE
 from podcaster.importing.items import SourceFeed, read_feed
 from podcaster.importing.plan import (
     Existing,
@@ -67,9 +67,6 @@ from podcaster.media.audio import probe
 from podcaster.models import MIME_EXTENSIONS
 
 __all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
-
-AUDIO_DIR = "audio"
-ARTWORK_DIR = "artwork"
 
 
 class ImportReporter:
@@ -119,7 +116,7 @@ def import_feed(
     """Create or update the catalogue in *root* from the feed at *source* (a URL or a file)."""
     root = root.resolve()
     reporter = reporter or ImportReporter()
-    show_path = root / SHOW_FILE
+    show_path = PodcastFolder(root).show_file
     state = load_state(root)
     existing: dict[str, Existing] = {}
     if show_path.exists():
@@ -273,7 +270,7 @@ def _rehost(
         if plan.local_audio and record and record.enclosure == enclosure.url:
             continue  # already here, and the source still serves the same URL
         stem = plan.path.stem
-        folder = root / AUDIO_DIR / f"saison-{plan.season}"
+        folder = PodcastFolder(root).rehosted_audio_dir(plan.season)
         suffix = (
             MIME_EXTENSIONS.get(enclosure.mime_type or "")
             or PurePosixPath(urlsplit(enclosure.url).path).suffix
@@ -319,7 +316,7 @@ def _show_file(
     reporter: ImportReporter,
 ) -> None:
     """Write podcast.toml when new or still the import's own; else only declare the new seasons."""
-    path = root / SHOW_FILE
+    path = PodcastFolder(root).show_file
     current = path.read_text(encoding="utf-8") if path.exists() else None
     language = (feed.channel.language or "fr").lower()
     names = {
@@ -420,7 +417,7 @@ def _artwork(
     except SourceError as error:
         result.warnings.append(
             Problem(
-                root / SHOW_FILE,
+                PodcastFolder(root).show_file,
                 f"the cover could not be downloaded ({error.problems[0].message})",
                 None,
                 Severity.WARNING,
@@ -431,15 +428,16 @@ def _artwork(
     if suffix is None:
         result.warnings.append(
             Problem(
-                root / SHOW_FILE,
+                PodcastFolder(root).show_file,
                 f"the cover {url} is neither JPEG nor PNG: convert it, then set [show] artwork",
                 None,
                 Severity.WARNING,
             )
         )
         return state.artwork
-    name = f"{ARTWORK_DIR}/cover{suffix}"
-    writes[root / name] = data
+    cover = PodcastFolder(root).artwork_dir / f"cover{suffix}"
+    name = PodcastFolder(root).relative(cover)
+    writes[cover] = data
     state.artwork, state.artwork_source = name, url
     return name
 

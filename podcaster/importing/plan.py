@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from podcaster.actions.add import slugify
 from podcaster.errors import Problem, Severity
-from podcaster.folder.catalogue import EPISODES_DIR
+from podcaster.folder.layout import PodcastFolder
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.items import SourceFeed, SourceItem
 from podcaster.importing.record import ImportState
@@ -171,7 +171,7 @@ def assign_numbers(
 def place(plans: list[Planned], slugs: set[str], root: Path) -> None:
     """Each episode's file: its name kept if it exists (in its season's folder), else a new unique slug."""
     for plan in plans:
-        folder = root / EPISODES_DIR / f"saison-{plan.season}"
+        folder = PodcastFolder(root).season_dir(plan.season)
         if plan.existing is not None:
             plan.path = folder / plan.existing.path.name
             continue

@@ -18,12 +18,12 @@ from typing import Any
 from podcaster.atomic import write_atomically
 from podcaster.errors import CatalogueError, Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
+from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.notes import plain_text
 from podcaster.folder.showfile import MEDIUMS
 from podcaster.importing.items import SourceChannel
 from podcaster.models import PODCAST_GUID_NAMESPACE, Category
 
-STATE_FILE = "podcast.import.json"
 STATE_VERSION = 1
 
 
@@ -73,7 +73,7 @@ class ImportState:
 
 
 def load_state(root: Path) -> ImportState:
-    path = root / STATE_FILE
+    path = PodcastFolder(root).import_record
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -1,0 +1,137 @@
+"""Every path of a podcast folder, known in one place.
+
+A podcast folder holds the show (``podcast.toml``), the ledger of what was
+learnt and published (``podcast.lock``), one Markdown file per episode under
+``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, and a local,
+uncommitted working folder ``.podcaster/`` (caches, the build manifest, the
+publish lock). Any other module that spells one of these paths is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from podcaster.errors import ConfigError
+from podcaster.models import season_name, season_number
+
+SHOW_FILE = "podcast.toml"
+LOCK_FILE = "podcast.lock"
+IMPORT_RECORD_FILE = "podcast.import.json"
+EPISODES_DIR = "episodes"
+FEEDS_DIR = "feeds"
+ARTWORK_DIR = "artwork"
+AUDIO_DIR = "audio"
+WORK_DIR = ".podcaster"
+
+
+@dataclass(frozen=True)
+class PodcastFolder:
+    """A podcast folder on disk: the paths of everything it holds."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path) -> PodcastFolder:
+        """Find the nearest folder upward from *start* holding podcast.toml, as git finds .git."""
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            if (folder / SHOW_FILE).is_file():
+                return cls(folder)
+        raise ConfigError(
+            f"no {SHOW_FILE} here or in any parent folder; run 'podcaster init', pass --root or set PODCASTER_ROOT",
+            path=start,
+        )
+
+    @property
+    def show_file(self) -> Path:
+        return self.root / SHOW_FILE
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / LOCK_FILE
+
+    @property
+    def import_record(self) -> Path:
+        """What ``import`` remembers of the show it brought home (committed beside the catalogue)."""
+        return self.root / IMPORT_RECORD_FILE
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / EPISODES_DIR
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.root / FEEDS_DIR
+
+    @property
+    def artwork_dir(self) -> Path:
+        return self.root / ARTWORK_DIR
+
+    def season_dir(self, number: int) -> Path:
+        return self.episodes_dir / season_name(number)
+
+    def episode_file(self, season: int, slug: str) -> Path:
+        return self.season_dir(season) / f"{slug}.md"
+
+    def episode_files(self) -> Iterator[Path]:
+        """Yield every episode file, season folders in number order, then file names."""
+        if not self.episodes_dir.is_dir():
+            return
+        folders = [
+            (number, path)
+            for path in self.episodes_dir.iterdir()
+            if path.is_dir() and (number := season_number(path.name)) is not None
+        ]
+        for _, folder in sorted(folders):
+            yield from sorted(folder.glob("*.md"))
+
+    def episode_artwork(self, slug: str, suffix: str) -> Path:
+        """Where ``add`` saves the cover found in an episode's audio tags."""
+        return self.artwork_dir / "episodes" / f"{slug}{suffix}"
+
+    def rehosted_audio_dir(self, season: int) -> Path:
+        """Where ``import --rehost`` keeps the audio it downloads for a season."""
+        return self.root / AUDIO_DIR / season_name(season)
+
+    def feed_file(self, name: str) -> Path:
+        return self.feeds_dir / name
+
+    # The local, uncommitted working folder.
+
+    @property
+    def artwork_cache(self) -> Path:
+        """Derived artwork (the feed JPEG, thumbnails), made by build and publish, read by the site."""
+        return self.root / WORK_DIR / "artwork"
+
+    @property
+    def probe_cache(self) -> Path:
+        return self.root / WORK_DIR / "probe-cache.json"
+
+    @property
+    def loudness_cache(self) -> Path:
+        return self.root / WORK_DIR / "loudness.json"
+
+    @property
+    def build_manifest(self) -> Path:
+        return self.root / WORK_DIR / "build-manifest.json"
+
+    @property
+    def publish_lock(self) -> Path:
+        return self.root / WORK_DIR / "publish.lock"
+
+    def relative(self, path: Path) -> str:
+        """Name *path* relative to the folder, as the catalogue and the lock file write it."""
+        return Path(os.path.relpath(path, self.root)).as_posix()
+
+    def inside(self, name: str, base: Path | None = None) -> Path | None:
+        """Resolve *name* against *base* (default the root); ``None`` when it leaves the folder."""
+        path = ((base or self.root) / name).resolve()
+        return path if path.is_relative_to(self.root.resolve()) else None
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder upward from *start* holding podcast.toml."""
+    return PodcastFolder.find(start).root

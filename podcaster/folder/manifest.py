@@ -1,0 +1,110 @@
+"""The build manifest: what the last build read and wrote, to skip a build with nothing to do."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from podcaster.atomic import write_atomically
+from podcaster.errors import Problem, Severity
+from podcaster.folder.catalogue import Catalogue
+from podcaster.folder.layout import EPISODES_DIR, LOCK_FILE, SHOW_FILE, PodcastFolder
+
+
+class BuildManifest:
+    """What the last build read and wrote, so a build with nothing changed can stop after a few stats.
+
+    Inputs are every file the build reads (podcast.toml, the lock, episode files, audio and
+    assets), by size and modification time; outputs are the feeds it wrote. The manifest
+    also keeps the next moment a scheduled episode goes live, when the feeds must change
+    even though no file did.
+    """
+
+    def __init__(self, folder: PodcastFolder) -> None:
+        self.folder = folder
+        self.root = folder.root
+        self.path = folder.build_manifest
+
+    def _signatures(self, paths: list[str]) -> dict[str, list[int]]:
+        signatures = {}
+        for name in paths:
+            try:
+                status = (self.root / name).stat()
+            except FileNotFoundError:
+                continue
+            signatures[name] = [status.st_size, status.st_mtime_ns]
+        return signatures
+
+    def _input_names(self, extra: list[str]) -> list[str]:
+        names = [SHOW_FILE, LOCK_FILE, *extra]
+        files = [path.relative_to(self.root) for path in self.folder.episode_files()]
+        names.extend(str(path) for path in files)
+        # A season folder's time changes when a file appears in it, such as a transcript found by name.
+        names.extend(sorted({str(path.parent) for path in files}))
+        return names
+
+    def current_warnings(self, now: datetime) -> list[Problem] | None:
+        """The last build's warnings if nothing it read has changed since, else ``None``."""
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        if saved.get("version") != _manifest_version():
+            return None
+        next_change = saved.get("next_change")
+        if next_change is not None and now >= datetime.fromisoformat(next_change):
+            return None
+        inputs = saved.get("inputs", {})
+        extra = [
+            name
+            for name in inputs
+            if name not in (SHOW_FILE, LOCK_FILE) and not name.startswith(EPISODES_DIR + "/")
+        ]
+        if self._signatures(self._input_names(extra)) != inputs:
+            return None
+        if self._signatures(list(saved.get("outputs", {}))) != saved.get("outputs"):
+            return None
+        return [
+            Problem(path, message, line, Severity.WARNING)
+            for path, line, message in saved.get("warnings", [])
+        ]
+
+    def save(self, catalogue: Catalogue, now: datetime, outputs: list[str], warnings: list[Problem]) -> None:
+        extra = []
+        for episode in catalogue.episodes:
+            if not episode.audio_is_remote:
+                extra.append(os.path.normpath(episode.audio))
+        extra.extend(str(path.relative_to(catalogue.root)) for path in _asset_files(catalogue))
+        upcoming = [e.date for e in catalogue.episodes if not e.draft and e.date > now]
+        document = {
+            "version": _manifest_version(),
+            "next_change": min(upcoming).isoformat() if upcoming else None,
+            "inputs": self._signatures(self._input_names(extra)),
+            "outputs": self._signatures(outputs),
+            "warnings": [[str(p.path) if p.path else None, p.line, p.message] for p in warnings],
+        }
+        write_atomically(self.path, json.dumps(document, sort_keys=True).encode("utf-8"))
+
+
+def _asset_files(catalogue: Catalogue) -> list[Path]:
+    show = catalogue.show
+    files = [path for path in (show.artwork, *(s.artwork for s in show.seasons)) if path]
+    for episode in catalogue.episodes:
+        for name in (episode.image, episode.chapters, *(t.source for t in episode.transcripts)):
+            if name and not name.startswith(("http://", "https://")):
+                path = (episode.path.parent / name).resolve()
+                if path.is_relative_to(catalogue.root):
+                    files.append(path)
+    return files
+
+
+def _manifest_version() -> str:
+    # A new podcaster may write different feeds from the same files.
+    try:
+        return f"1:{package_version('podcaster')}"
+    except PackageNotFoundError:
+        return "1:unknown"
