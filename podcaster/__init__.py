@@ -20,7 +20,7 @@ from podcaster.errors import (
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.layout import find_root
 from podcaster.folder.showfile import load_show
-from podcaster.media.audio import probe, read_artwork, read_tags
+from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import (
     Chapter,
     Episode,

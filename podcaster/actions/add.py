@@ -14,7 +14,7 @@ from podcaster.errors import CatalogueError, PodcasterError
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import load_lock
-from podcaster.media.audio import probe, read_artwork, read_tags
+from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
 
 _ARTWORK_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}

@@ -10,9 +10,7 @@ from urllib.parse import urlsplit
 from podcaster.errors import Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.catalogue import Catalogue
-from podcaster.media.artwork import artwork_problems
-from podcaster.media.chapters import episode_chapter_problems
-from podcaster.media.transcripts import episode_transcript_problems
+from podcaster.media import artwork_problems, episode_chapter_problems, episode_transcript_problems
 from podcaster.models import Episode, EpisodeType
 
 MAX_DESCRIPTION_BYTES = 4000

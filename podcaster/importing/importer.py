@@ -63,7 +63,7 @@ from podcaster.importing.record import (
     sha256_text,
 )
 from podcaster.importing.source import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
-from podcaster.media.audio import probe
+from podcaster.media import probe
 from podcaster.models import MIME_EXTENSIONS
 
 __all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]

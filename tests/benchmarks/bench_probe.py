@@ -33,8 +33,7 @@ from typing import Any
 import av
 from mutagen import File as MutagenFile
 
-from podcaster.media import mp3scan
-from podcaster.media.audio import probe, sha256_file
+from podcaster.media import mp3scan, probe, sha256_file
 from tests.fixtures.audio import AUDIO_KINDS, decoded_duration, make_audio
 
 TARGET = 1.5  # probe at most this many times the time of sha256 over the same bytes
