@@ -115,10 +115,10 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
 def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = None) -> list[Problem]:
     """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
 
-    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.media.loudness`);
+    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.actions.loudness`);
     the other figures come from the lock file's media facts.
     """
-    from podcaster.media.loudness import measure_episodes  # numpy, scipy and PyAV: only when audio is checked
+    from podcaster.actions.loudness import measure_episodes  # numpy, SciPy, PyAV: only to check audio
 
     measured, problems = measure_episodes(catalogue, progress)
 

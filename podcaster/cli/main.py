@@ -382,7 +382,7 @@ def list_episodes(ctx: click.Context, audio_figures: bool) -> None:
     ]
     headers: tuple[str, ...] = ("season", "ep", "title", "date", "duration", "state")
     if audio_figures:
-        from podcaster.media.loudness import measure_episodes
+        from podcaster.actions.loudness import measure_episodes  # numpy, scipy and PyAV: only when asked
 
         measured, problems = measure_episodes(catalogue, lambda text: click.echo(text, err=True))
         _print_warnings(problems)
