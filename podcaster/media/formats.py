@@ -132,19 +132,25 @@ def _format(fileobj: BinaryIO) -> AudioFormat:
 @_media_errors
 def probe(path: Path | str) -> MediaInfo:
     """Read size, sha256, duration, format and chapters from the audio file at *path*."""
-    with open(path, "rb") as fileobj:
-        size = os.fstat(fileobj.fileno()).st_size
-        source: BinaryIO
+    descriptor = os.open(path, os.O_RDONLY)  # not open(): no buffer to set up for one read
+    try:
+        size = os.fstat(descriptor).st_size
         if size <= _IN_MEMORY:
-            data = fileobj.read(size)
-            size, digest, source = len(data), hashlib.sha256(data).hexdigest(), io.BytesIO(data)
+            data = os.read(descriptor, size)
+            info = _probe(io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest())
         else:
-            digest = hashlib.file_digest(fileobj, "sha256").hexdigest()
-            size, source = fileobj.tell(), fileobj
-        info = _format(source).probe(source, size, digest)
+            with open(descriptor, "rb", closefd=False) as fileobj:
+                digest = hashlib.file_digest(fileobj, "sha256").hexdigest()
+                info = _probe(fileobj, fileobj.tell(), digest)
+    finally:
+        os.close(descriptor)
     if info.duration <= 0:
         raise MediaError(f"the file holds no audio (duration 0): {_REDO}")
     return info
+
+
+def _probe(fileobj: BinaryIO, size: int, sha256: str) -> MediaInfo:
+    return _format(fileobj).probe(fileobj, size, sha256)
 
 
 def _load(path: Path) -> tuple[AudioFormat, Any]:

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 _CHUNK = 1 << 20
 _MAX_FRAME = 4096  # larger than any MPEG-1/2/2.5 layer I-III frame (2881 bytes)
@@ -52,8 +51,7 @@ class ScanError(ValueError):
     """The bytes are not a usable MPEG audio stream."""
 
 
-@dataclass(frozen=True)
-class FrameHeader:
+class FrameHeader(NamedTuple):
     """The facts one 4-byte MPEG audio frame header gives."""
 
     version: int  # the raw 2-bit field: 0 = MPEG 2.5, 2 = MPEG 2, 3 = MPEG 1
@@ -68,8 +66,7 @@ class FrameHeader:
         return self.version == 3
 
 
-@dataclass(frozen=True)
-class VbrHeader:
+class VbrHeader(NamedTuple):
     """A Xing/Info or VBRI header in the stream's first frame."""
 
     kind: str  # "Xing", "Info" or "VBRI"
@@ -80,8 +77,7 @@ class VbrHeader:
     padding: int = 0  # samples it added at the end
 
 
-@dataclass(frozen=True)
-class FrameScan:
+class FrameScan(NamedTuple):
     """What walking the frames found between two offsets."""
 
     header: FrameHeader  # the first frame's
@@ -90,8 +86,7 @@ class FrameScan:
     skipped_bytes: int  # bytes between frames that were not frames
 
 
-@dataclass(frozen=True)
-class Measurement:
+class Measurement(NamedTuple):
     duration: float  # seconds, as a decoder outputs them
     bitrate: int  # average bits per second of the audio frames
     vbr_header: VbrHeader | None
@@ -281,10 +276,14 @@ def scan_frames(fileobj: BinaryIO, start: int, end: int) -> FrameScan:
             break
         limit = len(buf) - 2
         i = count = n = 0
-        # The hot loop: one table lookup per frame, no per-byte work.
-        while i < limit and buf[i] == 0xFF and (n := table[(buf[i + 1] << 8) | buf[i + 2]]):
-            i += n
-            count += 1
+        try:
+            # The hot loop: one table lookup per frame, no per-byte work; it ends where
+            # a frame does not follow, or (IndexError) where the next header is not all there.
+            while buf[i] == 0xFF and (n := table[(buf[i + 1] << 8) | buf[i + 2]]):
+                i += n
+                count += 1
+        except IndexError:
+            pass
         frames += count
         pos += i
         if pos > end:  # the last frame is cut short: a decoder drops it too

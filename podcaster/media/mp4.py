@@ -25,6 +25,7 @@ from podcaster.models import Artwork, Chapter, MediaInfo, Tags
 __all__ = ["Mp4Format"]
 
 _CODECS = {"alac": "alac", "mp4a.69": "mp3", "mp4a.6B": "mp3", "ac-3": "ac3"}
+_BOX = struct.Struct(">I4s")  # a box's length and type
 _FREQUENCIES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _ATOMS = {
     "title": "\xa9nam",
@@ -182,20 +183,24 @@ def _aac_facts(fileobj: BinaryIO, boxes: list[tuple[bytes, int, int]]) -> _Facts
         raise _Unusual
     fileobj.seek(start)
     moov = fileobj.read(end - start)
-    body = _body(moov, 0, len(moov))
-    if _find(moov, *body, b"udta", b"chpl") is not None:
+    _, body, end = next(_boxes(moov, 0, len(moov)))
+    movie = _children(moov, body, end)
+    if b"udta" in movie and b"chpl" in _children(moov, *movie[b"udta"]):
         raise _Unusual  # chapters: Mutagen reads them
-    for kind, trak_start, trak_end in _boxes(moov, *body):
-        mdia = _find(moov, trak_start, trak_end, b"mdia") if kind == b"trak" else None
-        hdlr = _find(moov, *mdia, b"hdlr") if mdia else None
-        if kind == b"trak" and hdlr is None:
+    for kind, trak_start, trak_end in _boxes(moov, body, end):
+        if kind != b"trak":
+            continue
+        mdia = _children(moov, *_children(moov, trak_start, trak_end).get(b"mdia", (0, 0)))
+        if b"hdlr" not in mdia:
             raise _Unusual
-        if mdia and hdlr and moov[hdlr[0] + 8 : hdlr[0] + 12] == b"soun":
+        handler = mdia[b"hdlr"][0]
+        if moov[handler + 8 : handler + 12] == b"soun":
             break
     else:
         raise _Unusual  # no sound track: Mutagen falls back to the movie's length
-    mdhd = _find(moov, *mdia, b"mdhd")
-    stsd = _find(moov, *mdia, b"minf", b"stbl", b"stsd")
+    stbl = _children(moov, *mdia.get(b"minf", (0, 0))).get(b"stbl", (0, 0))
+    stsd = next(((body, stop) for kind, body, stop in _boxes(moov, *stbl) if kind == b"stsd"), None)
+    mdhd = mdia.get(b"mdhd")
     if mdhd is None or stsd is None:
         raise _Unusual
     version = moov[mdhd[0]]
@@ -304,7 +309,7 @@ def _descriptor_length(data: bytes, at: int) -> tuple[int, int]:
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """The boxes between *start* and *end* as (type, body start, end)."""
     while end - start >= 8:
-        length, kind = struct.unpack_from(">I4s", data, start)
+        length, kind = _BOX.unpack_from(data, start)
         body = start + 8
         if length == 1:
             (length,) = struct.unpack_from(">Q", data, body)
@@ -317,19 +322,12 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
         start += length
 
 
-def _body(data: bytes, start: int, end: int) -> tuple[int, int]:
-    _, body, stop = next(_boxes(data, start, end))
-    return body, stop
-
-
-def _find(data: bytes, start: int, end: int, *path: bytes) -> tuple[int, int] | None:
-    """The body (start, end) of the first box along *path* inside start:end, or None."""
-    for name in path:
-        found = next(((body, stop) for kind, body, stop in _boxes(data, start, end) if kind == name), None)
-        if found is None:
-            return None
-        start, end = found
-    return start, end
+def _children(data: bytes, start: int, end: int) -> dict[bytes, tuple[int, int]]:
+    """The body (start, end) of the first box of each type between *start* and *end*."""
+    found: dict[bytes, tuple[int, int]] = {}
+    for kind, body, stop in _boxes(data, start, end):
+        found.setdefault(kind, (body, stop))
+    return found
 
 
 def _chapters(audio: Any, length: float) -> tuple[Chapter, ...]:
