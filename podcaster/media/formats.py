@@ -110,11 +110,8 @@ def _media_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _format(fileobj: BinaryIO) -> AudioFormat:
-    """The format that best matches the first bytes of *fileobj* (left at its start)."""
-    fileobj.seek(0)
-    header = fileobj.read(128)
-    fileobj.seek(0)
+def _format(header: bytes) -> AudioFormat:
+    """The format that best matches a file's first 128 bytes."""
     if not header:
         raise MediaError(f"the file is empty (0 bytes): {_REDO}")
     score, best = 0.0, _FORMATS[0]
@@ -137,11 +134,14 @@ def probe(path: Path | str) -> MediaInfo:
         size = os.fstat(descriptor).st_size
         if size <= _IN_MEMORY:
             data = os.read(descriptor, size)
-            info = _probe(io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest())
+            fmt = _format(data[:128])
+            info = fmt.probe(io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest())
         else:
             with open(descriptor, "rb", closefd=False) as fileobj:
+                fmt = _format(fileobj.read(128))
+                fileobj.seek(0)
                 digest = hashlib.file_digest(fileobj, "sha256").hexdigest()
-                info = _probe(fileobj, fileobj.tell(), digest)
+                info = fmt.probe(fileobj, fileobj.tell(), digest)
     finally:
         os.close(descriptor)
     if info.duration <= 0:
@@ -149,13 +149,10 @@ def probe(path: Path | str) -> MediaInfo:
     return info
 
 
-def _probe(fileobj: BinaryIO, size: int, sha256: str) -> MediaInfo:
-    return _format(fileobj).probe(fileobj, size, sha256)
-
-
 def _load(path: Path) -> tuple[AudioFormat, Any]:
     with path.open("rb") as fileobj:
-        fmt = _format(fileobj)
+        fmt = _format(fileobj.read(128))
+        fileobj.seek(0)
         return fmt, fmt.load(fileobj)
 
 

@@ -26,6 +26,7 @@ _MAX_FRAME = 4096  # larger than any MPEG-1/2/2.5 layer I-III frame (2881 bytes)
 # Where Mutagen gives up looking for the first frame: syncs tried, and bytes searched.
 _MAX_SYNCS = 1500
 _SYNC_SEARCH = 1 << 20
+_QUICK_SEARCH = 1 << 13  # where the first frame nearly always is
 _RUN = 4  # frames in a row that make a stream; two will do if no run of four is found
 
 # Kbit/s by (MPEG-1?, layer), indexed by the header's 4-bit bitrate field.
@@ -152,11 +153,26 @@ def first_frame(fileobj: BinaryIO, start: int, end: int) -> int:
 
     As Mutagen finds it: the first sync that starts four frames in a row, or the
     first frame in such a run that carries a Xing/Info or VBRI header; failing
-    that, the first sync that starts two frames in a row.
+    that, the first sync that starts two frames in a row. The first frame is
+    nearly always at *start*: a few KiB are read first, the whole MiB only if
+    they do not settle it.
     """
-    fileobj.seek(start)
-    window = fileobj.read(min(end - start, _SYNC_SEARCH + _RUN * _MAX_FRAME))
-    search = min(len(window), _SYNC_SEARCH)
+    for search in (_QUICK_SEARCH, _SYNC_SEARCH):
+        fileobj.seek(start)
+        window = fileobj.read(min(end - start, search + _RUN * _MAX_FRAME))
+        searched = min(len(window), search)
+        found, fallback, settled = _find_run(window, searched)
+        if found is not None:
+            return start + found
+        if settled or len(window) < search + _RUN * _MAX_FRAME:  # or nothing more to read
+            break
+    if fallback is None:
+        raise ScanError(f"no two MPEG audio frames in a row in the {searched} bytes from byte {start}")
+    return start + fallback
+
+
+def _find_run(window: bytes, search: int) -> tuple[int | None, int | None, bool]:
+    """(the first_frame() in *window*'s first *search* bytes, the first sync of two frames, whether it gave up)."""
     fallback = None
     syncs = 0
     at = window.find(b"\xff", 0, search)
@@ -164,21 +180,19 @@ def first_frame(fileobj: BinaryIO, start: int, end: int) -> int:
         if window[at + 1] & 0xE0 == 0xE0:
             syncs += 1
             if syncs >= _MAX_SYNCS:
-                break
+                return None, fallback, True
             run, position = 0, at
             while run < _RUN and (header := parse_header(window[position : position + 4])) is not None:
                 run += 1
                 if _has_vbr_header(window, position, header):
-                    return start + position
+                    return position, fallback, True
                 position += header.length
             if run == _RUN:
-                return start + at
+                return at, fallback, True
             if run >= 2 and fallback is None:
-                fallback = start + at
+                fallback = at
         at = window.find(b"\xff", at + 1, search)
-    if fallback is None:
-        raise ScanError(f"no two MPEG audio frames in a row in the {search} bytes from byte {start}")
-    return fallback
+    return None, fallback, False
 
 
 def read_vbr_header(fileobj: BinaryIO, offset: int) -> VbrHeader | None:

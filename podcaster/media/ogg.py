@@ -18,7 +18,7 @@ import re
 import struct
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from mutagen.flac import Picture
 from mutagen.ogg import OggFileType, OggPage
@@ -40,15 +40,35 @@ __all__ = [
 ]
 
 _MAX_PAGE = 27 + 255 + 255 * 255  # header, segment table, payload
+_PAGE = struct.Struct(
+    "<4sBBqIIiB"
+)  # capture pattern, version, flags, granule, serial, sequence, CRC, segments
 _SHORT_PAGE = 8192  # what the last page usually fits in
 _CHAPTER = re.compile(r"chapter(\d{1,3})")
 _CHAPTER_TIME = re.compile(r"(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)")
+
+
+class _Stream(NamedTuple):
+    """What the headers of the stream say, as Mutagen reads them."""
+
+    serial: int
+    channels: int
+    sample_rate: int
+    bitrate: int  # the identification header's (Vorbis)
+    pre_skip: int  # samples a decoder drops at the start (Opus)
+    audio_start: int  # where the pages after the headers begin
+    comments: Any  # Mutagen's comments when they may hold chapters, else None
+
+
+class _Unusual(Exception):
+    """Not the plain layout the headers are read in here."""
 
 
 class _OggFormat:
     kind: type[OggFileType]
     codec: str
     magic: bytes  # how the stream's identification header starts
+    bitrate_from_pages = False  # rather than from the identification header
     mime_type = "audio/ogg"
     writes_chapters = True
 
@@ -57,37 +77,52 @@ class _OggFormat:
         return header.startswith(b"OggS") * (self.magic in header)
 
     def probe(self, fileobj: BinaryIO, size: int, sha256: str) -> MediaInfo:
-        # Mutagen's load, less its search for the last page, which _final_position() does once.
         try:
-            info, comments = self._headers(fileobj)
-        except EOFError:
-            raise OggError("no appropriate stream found") from None
-        audio_size = size - fileobj.tell()
-        position = _final_position(fileobj, size, info.serial)
-        duration, bitrate = self._length(fileobj, info, position, audio_size)
+            stream = self._headers(fileobj)
+        except _Unusual:
+            try:
+                stream = self._mutagen_headers(fileobj)
+            except EOFError:
+                raise OggError("no appropriate stream found") from None
+        position = _final_position(fileobj, size, stream.serial)
+        duration = (position - stream.pre_skip) / float(stream.sample_rate)
+        bitrate = stream.bitrate
+        if self.bitrate_from_pages and duration:  # as Mutagen has it for Opus
+            bitrate = round((size - stream.audio_start) * 8 / duration)
         return MediaInfo(
             size=size,
             sha256=sha256,
             duration=duration,
             mime_type="audio/ogg",
             bitrate=int(bitrate or (round(size * 8 / duration) if duration > 0 else 0)),
-            sample_rate=int(getattr(info, "sample_rate", 48000)),  # Opus always decodes at 48 kHz
-            channels=int(info.channels),
+            sample_rate=stream.sample_rate,
+            channels=stream.channels,
             codec=self.codec,
-            chapters=comment_chapters(comments, duration),
+            chapters=() if stream.comments is None else comment_chapters(stream.comments, duration),
         )
 
     def load(self, fileobj: BinaryIO) -> OggFileType:
         return self.kind(fileobj)
 
-    @staticmethod
-    def _headers(fileobj: BinaryIO) -> tuple[Any, Any]:
-        """The stream's identification header (Mutagen's info) and its comments."""
+    def _headers(self, fileobj: BinaryIO) -> _Stream:
+        """The headers of a stream laid out plainly: identification and comments each on their own page.
+
+        Raises _Unusual for anything else, and when the comments may hold chapters.
+        """
+        fileobj.seek(0)
+        flags, serial, first = _first_packet(fileobj)
+        if not flags & 2 or not first.startswith(self.magic):  # 2: the page starts the stream
+            raise _Unusual
+        stream = self._identification(serial, first)
+        flags, serial, comments = _first_packet(fileobj)
+        if flags & 1 or serial != stream.serial or b"chapter" in comments.lower():  # 1: continued
+            raise _Unusual
+        return stream._replace(audio_start=fileobj.tell())
+
+    def _identification(self, serial: int, packet: bytes) -> _Stream:
         raise NotImplementedError
 
-    @staticmethod
-    def _length(fileobj: BinaryIO, info: Any, position: int, audio_size: int) -> tuple[float, int]:
-        """Length and bitrate, from the granule position that ends the stream."""
+    def _mutagen_headers(self, fileobj: BinaryIO) -> _Stream:
         raise NotImplementedError
 
     @staticmethod
@@ -128,36 +163,76 @@ class OggVorbisFormat(_OggFormat):
     codec = "vorbis"
     magic = b"\x01vorbis"
 
-    @staticmethod
-    def _headers(fileobj: BinaryIO) -> tuple[Any, Any]:
-        info = OggVorbisInfo(fileobj)
-        return info, OggVCommentDict(fileobj, info)
+    def _identification(self, serial: int, packet: bytes) -> _Stream:
+        if len(packet) < 28:
+            raise _Unusual
+        channels, rate, highest, nominal, lowest = struct.unpack("<BI3i", packet[11:28])
+        if not rate:
+            raise _Unusual
+        highest, nominal, lowest = max(highest, 0), max(nominal, 0), max(lowest, 0)
+        # Mutagen's choice among the three, for when the nominal one is missing or wrong.
+        if nominal == 0:
+            bitrate = (highest + lowest) // 2
+        elif highest and highest < nominal:
+            bitrate = highest
+        elif lowest > nominal:
+            bitrate = lowest
+        else:
+            bitrate = nominal
+        return _Stream(serial, channels, rate, bitrate, 0, 0, None)
 
-    @staticmethod
-    def _length(fileobj: BinaryIO, info: Any, position: int, audio_size: int) -> tuple[float, int]:
-        return position / float(info.sample_rate), info.bitrate
+    def _mutagen_headers(self, fileobj: BinaryIO) -> _Stream:
+        fileobj.seek(0)
+        info = OggVorbisInfo(fileobj)
+        comments = OggVCommentDict(fileobj, info)
+        return _Stream(
+            info.serial, info.channels, info.sample_rate, info.bitrate, 0, fileobj.tell(), comments
+        )
 
 
 class OggOpusFormat(_OggFormat):
     kind = OggOpus
     codec = "opus"
     magic = b"OpusHead"
+    bitrate_from_pages = True
 
-    @staticmethod
-    def _headers(fileobj: BinaryIO) -> tuple[Any, Any]:
-        info = OggOpusInfo(fileobj)
-        return info, OggOpusVComment(fileobj, info)
+    def _identification(self, serial: int, packet: bytes) -> _Stream:
+        if len(packet) < 19 or packet[8] >> 4:  # too short, or a version this reading does not know
+            raise _Unusual
+        channels, pre_skip = struct.unpack("<BH", packet[9:12])
+        return _Stream(serial, channels, 48000, 0, pre_skip, 0, None)  # Opus always decodes at 48 kHz
 
-    @staticmethod
-    def _length(fileobj: BinaryIO, info: Any, position: int, audio_size: int) -> tuple[float, int]:
-        """The length less the pre-skip (what a decoder drops); the bitrate of the pages after the headers."""
+    def _mutagen_headers(self, fileobj: BinaryIO) -> _Stream:
         fileobj.seek(0)
+        info: Any = OggOpusInfo(fileobj)
+        comments = OggOpusVComment(fileobj, info)
+        audio_start = fileobj.tell()
+        fileobj.seek(0)  # Mutagen keeps the pre-skip to itself
         page = OggPage(fileobj)
         while not page.packets[0].startswith(b"OpusHead"):
             page = OggPage(fileobj)
         (pre_skip,) = struct.unpack("<H", page.packets[0][10:12])
-        length = (position - pre_skip) / 48000.0
-        return length, round(audio_size * 8 / length) if length else 0
+        return _Stream(info.serial, info.channels, 48000, 0, pre_skip, audio_start, comments)
+
+
+def _first_packet(fileobj: BinaryIO) -> tuple[int, int, bytes]:
+    """(flags, serial, first packet) of the page at the file's position, left after the page.
+
+    Raises _Unusual unless the page is whole and its first packet ends on it.
+    """
+    header = fileobj.read(27)
+    if len(header) < 27:
+        raise _Unusual
+    capture, version, flags, _, serial, _, _, segments = _PAGE.unpack(header)
+    lacing = fileobj.read(segments)
+    payload = fileobj.read(sum(lacing))
+    if capture != b"OggS" or version or len(lacing) < segments or len(payload) < sum(lacing):
+        raise _Unusual
+    # A packet's lacing values are 255 but for its last one.
+    end = next((index for index, value in enumerate(lacing) if value < 255), None)
+    if end is None:
+        raise _Unusual
+    return flags, serial, payload[: sum(lacing[: end + 1])]
 
 
 def _final_position(fileobj: BinaryIO, size: int, serial: int) -> int:
