@@ -17,8 +17,7 @@ from flask import Flask
 
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import find_root
-
-ENV_PREFIX = "PODCASTER_"
+from podcaster.settings import ENV_PREFIX, parse_moment
 
 
 def utc_now() -> datetime:
@@ -50,7 +49,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     # A function returning the aware "now": scheduled episodes appear when it passes their date.
     "CLOCK": (utc_now, None),
     # A fixed "now" (ISO 8601 with a time zone), as PODCASTER_NOW gives the CLI: preview a release date.
-    "NOW": (None, lambda text: _aware(text)),
+    "NOW": (None, lambda text: parse_moment(text, ENV_PREFIX + "NOW")),
 }
 
 
@@ -70,7 +69,7 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
         app.config["MEDIA_DIR"] = Path(app.config["MEDIA_DIR"])
     fixed = app.config["NOW"]
     if fixed is not None and app.config["CLOCK"] is utc_now:
-        fixed = _aware(fixed) if isinstance(fixed, str) else fixed
+        fixed = parse_moment(fixed, "NOW") if isinstance(fixed, str) else fixed
         app.config["CLOCK"] = lambda: fixed
     if not callable(app.config["CLOCK"]):
         raise ConfigError("CLOCK must be a function returning an aware datetime")
@@ -116,13 +115,6 @@ def _load_instance_file(app: Flask) -> None:
     python_file = folder / "config.py"
     if python_file.is_file():
         app.config.from_pyfile(str(python_file))
-
-
-def _aware(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2023-01-25T09:00:00+01:00")
-    return moment
 
 
 def _boolean(text: str) -> bool:

@@ -30,8 +30,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from podcaster.actions.build import BuildResult, write_feeds
-from podcaster.errors import ConfigError, PodcasterError, Problem, StorageError
+from podcaster.errors import PodcasterError, Problem, StorageError
 from podcaster.feed.documents import render_feeds
 from podcaster.feed.public import Resolver, audio_key
 from podcaster.feed.websub import announce
@@ -47,21 +46,14 @@ from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Publication
 from podcaster.folder.mediafacts import refresh_media
-from podcaster.storage import ObjectInfo, S3Storage, Storage, TransferSettings, open_storage
+from podcaster.settings import S3Settings, Settings
+from podcaster.storage import ObjectInfo, Storage, open_storage
 
 MEDIA_PREFIX = "media/"
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 _FEED_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
 SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
-
-# How large files are cut for S3, read when a publish starts (never at import). The
-# defaults suit audio; tests and slow or flaky uplinks may want smaller parts.
-THRESHOLD_ENV = "PODCASTER_S3_MULTIPART_THRESHOLD"
-PART_SIZE_ENV = "PODCASTER_S3_PART_SIZE"
-CONCURRENCY_ENV = "PODCASTER_S3_CONCURRENCY"
-_SIZE = re.compile(r"(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
 class Change(StrEnum):
@@ -179,46 +171,9 @@ def publishing_lock(root: Path) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def transfer_settings(environ: Mapping[str, str] | None = None) -> TransferSettings | None:
-    """Multipart settings from ``PODCASTER_S3_*`` variables, or ``None`` to keep the tuned defaults.
-
-    Sizes are bytes, or a number with ``K``/``M``/``G`` (binary: ``5M`` is 5 MiB).
-    Given only a threshold, parts are no larger than it. S3 refuses parts under
-    5 MiB (but the last), so smaller part sizes are raised to 5 MiB.
-    """
-    environ = os.environ if environ is None else environ
-    given = {name: environ.get(name, "").strip() for name in (THRESHOLD_ENV, PART_SIZE_ENV, CONCURRENCY_ENV)}
-    if not any(given.values()):
-        return None
-    default = TransferSettings()
-    threshold = _size(THRESHOLD_ENV, given[THRESHOLD_ENV]) if given[THRESHOLD_ENV] else default.threshold
-    part_size = (
-        _size(PART_SIZE_ENV, given[PART_SIZE_ENV])
-        if given[PART_SIZE_ENV]
-        else min(default.part_size, threshold)
-    )
-    concurrency = default.concurrency
-    if given[CONCURRENCY_ENV]:
-        if not given[CONCURRENCY_ENV].isdigit() or not 1 <= int(given[CONCURRENCY_ENV]) <= 64:
-            raise ConfigError(f"{CONCURRENCY_ENV}={given[CONCURRENCY_ENV]!r}: give a number from 1 to 64")
-        concurrency = int(given[CONCURRENCY_ENV])
-    return TransferSettings(threshold=threshold, part_size=part_size, concurrency=concurrency)
-
-
-def _size(name: str, text: str) -> int:
-    match = _SIZE.fullmatch(text)
-    if match is None or int(match.group(1)) == 0:
-        raise ConfigError(f"{name}={text!r}: give a size in bytes, or with K, M or G (e.g. 16M)")
-    unit = (match.group(2) or "").lower()[:1]
-    return int(match.group(1)) * _UNITS[unit]
-
-
-def open_target(url: str, root: Path, transfer: TransferSettings | None = None) -> Storage:
-    """Open the storage to publish to, with *transfer* (or the environment's) settings for S3."""
-    transfer = transfer or transfer_settings()
-    if transfer is not None and url.partition("://")[0].lower() == "s3":
-        return S3Storage.from_url(url, base=root, transfer=transfer)
-    return open_storage(url, base=root)
+def open_target(url: str, root: Path, settings: S3Settings | None = None) -> Storage:
+    """Open the storage to publish to, with *settings* for S3."""
+    return open_storage(url, base=root, settings=settings)
 
 
 def make_plan(
@@ -320,15 +275,16 @@ def publish(
     dry_run: bool = False,
     prune: bool = False,
     reporter: PublishReporter | None = None,
-    transfer: TransferSettings | None = None,
+    settings: Settings | None = None,
 ) -> PublishResult:
     """Take the catalogue live; on any failure the feeds already online stay as they were.
 
-    *transfer* tunes S3 multipart uploads (default: from ``PODCASTER_S3_*``,
-    else the tuned defaults). A dry run plans from one listing and changes
+    *settings* give the S3 client's (see :mod:`podcaster.settings`) and the
+    moment it is (default: the real clock). A dry run plans from one listing and changes
     nothing, in storage or in the lock file; it does not take the publish lock.
     """
-    now = now or datetime.now(UTC)
+    settings = settings or Settings()
+    now = now or settings.clock()
     reporter = reporter or PublishReporter()
     root = root.resolve()
     if not PodcastFolder(root).show_file.is_file():
@@ -337,7 +293,7 @@ def publish(
         catalogue = load_catalogue(root)
         lock_before = _lock_state(catalogue)
         refresh_media(catalogue, reporter.message)
-        storage = open_target(storage_url or catalogue.show.storage, root, transfer)
+        storage = open_target(storage_url or catalogue.show.storage, root, settings.s3)
         plan, documents = make_plan(catalogue, storage, now, prune=prune)
         result = PublishResult(plan=plan)
         if dry_run:
@@ -371,7 +327,7 @@ def _execute(
             _record(catalogue, item)
     # A large file is already sent in parallel parts: one at a time. Small files (artwork, transcripts,
     # short episodes) cost a few round trips each, mostly waiting: several at once.
-    threshold = storage.transfer.threshold if isinstance(storage, S3Storage) else TransferSettings().threshold
+    threshold = storage.large_file_threshold
     for item in to_send:
         if item.size >= threshold:
             _upload(storage, item, reporter)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +20,7 @@ import click
 from podcaster.errors import ConfigError, PodcasterError, Problem
 from podcaster.folder.layout import find_root
 from podcaster.models import EpisodeType
+from podcaster.settings import Settings, settings_from_environment
 
 if TYPE_CHECKING:
     from podcaster.actions.tag import Tagged
@@ -75,22 +75,23 @@ def reports_errors(command: F) -> F:
 
 
 def _root(ctx: click.Context) -> Path:
-    given: Path | None = ctx.obj.get("root")
+    given: Path | None = ctx.obj.get("root") or _settings(ctx).root
     return given.resolve() if given else find_root(Path.cwd())
 
 
-def _now() -> datetime:
+def _settings(ctx: click.Context) -> Settings:
+    """The environment's settings, read once per command at this edge and passed down."""
+    root_ctx = ctx.find_root()
+    root_ctx.ensure_object(dict)
+    if "settings" not in root_ctx.obj:
+        root_ctx.obj["settings"] = settings_from_environment()
+    settings: Settings = root_ctx.obj["settings"]
+    return settings
+
+
+def _now(ctx: click.Context) -> datetime:
     # PODCASTER_NOW lets a producer preview a scheduled release ("what will the feed look like then?").
-    fixed = os.environ.get("PODCASTER_NOW")
-    if fixed:
-        try:
-            value = datetime.fromisoformat(fixed)
-        except ValueError:
-            raise ConfigError(f"PODCASTER_NOW is not an ISO date and time: {fixed!r}") from None
-        if value.tzinfo is None:
-            raise ConfigError("PODCASTER_NOW needs a time zone, e.g. 2023-01-25T09:00:00+01:00")
-        return value
-    return datetime.now(UTC)
+    return _settings(ctx).clock()
 
 
 def _print_warnings(problems: list[Problem]) -> None:
@@ -198,7 +199,7 @@ def add(
         date=date,
         episode_type=EpisodeType(episode_type),
         draft=draft,
-        now=_now(),
+        now=_now(ctx),
     )
     media = added.media
     click.echo(f"added {_display(added.path)}")
@@ -315,7 +316,7 @@ def check(ctx: click.Context, no_loudness: bool) -> None:
         refresh_media(catalogue)
     except PodcasterError as error:
         problems.extend(error.problems)
-    problems.extend(check_catalogue(catalogue, _now()))
+    problems.extend(check_catalogue(catalogue, _now(ctx)))
     if not no_loudness:
         problems.extend(check_audio(catalogue, lambda text: click.echo(text, err=True)))
     for problem in problems:
@@ -334,7 +335,7 @@ def build(ctx: click.Context) -> None:
     """Write feeds/ (feed.xml, saison-N.xml, episodes.json) without uploading anything."""
     from podcaster.actions.build import build as build_feeds
 
-    result = build_feeds(_root(ctx), _now(), progress=lambda message: click.echo(message, err=True))
+    result = build_feeds(_root(ctx), _now(ctx), progress=lambda message: click.echo(message, err=True))
     _print_warnings(result.warnings)
     if result.up_to_date:
         click.echo("feeds are up to date: nothing changed since the last build")
@@ -368,7 +369,7 @@ def list_episodes(ctx: click.Context, audio_figures: bool) -> None:
             refresh_media(catalogue)  # facts for audio added since the last build (the lock is not saved)
         except PodcasterError as error:
             _print_warnings(error.problems)
-    states = episode_states(catalogue, _now())
+    states = episode_states(catalogue, _now(ctx))
     rows: list[tuple[str, ...]] = [
         (
             str(e.season),
@@ -472,7 +473,12 @@ def publish(
     )
     with reporter if isinstance(reporter, BarReporter) else contextlib.nullcontext():
         result = publish_catalogue(
-            root, storage_url=storage_url, now=_now(), dry_run=dry_run, prune=prune, reporter=reporter
+            root,
+            storage_url=storage_url,
+            settings=_settings(ctx),
+            dry_run=dry_run,
+            prune=prune,
+            reporter=reporter,
         )
     plan = result.plan
     if dry_run:
@@ -486,10 +492,10 @@ def publish(
         f"published to {plan.storage_url}: {len(result.uploaded)} uploaded, {unchanged} unchanged, {len(result.deleted)} deleted"
     )
     if not no_verify:
-        _verify_published(root, storage_url, quiet)
+        _verify_published(root, storage_url, quiet, _now(ctx))
 
 
-def _verify_published(root: Path, storage_url: str | None, quiet: bool) -> None:
+def _verify_published(root: Path, storage_url: str | None, quiet: bool, now: datetime) -> None:
     """After a publish: check the public side; unreachable is a warning, a failed check exit code 1."""
     from podcaster.verifying import verify_podcast
 
@@ -499,7 +505,7 @@ def _verify_published(root: Path, storage_url: str | None, quiet: bool) -> None:
             "not verified (published with --storage): run 'podcaster verify FEED_URL' to check", err=True
         )
         return
-    report = verify_podcast(root, now=_now(), progress=None if quiet else lambda t: click.echo(t, err=True))
+    report = verify_podcast(root, now=now, progress=None if quiet else lambda t: click.echo(t, err=True))
     if report.unreachable is not None:
         click.echo(
             f"warning: the public feed {report.feed_url} could not be reached ({report.unreachable}); "
@@ -551,9 +557,9 @@ def verify(ctx: click.Context, feed_url: str | None, timeout: float) -> None:
 
     if root is None:
         assert feed_url is not None
-        report = verify_feed(feed_url, now=_now(), settings=settings, progress=progress)
+        report = verify_feed(feed_url, now=_now(ctx), settings=settings, progress=progress)
     else:
-        report = verify_podcast(root, feed_url, now=_now(), settings=settings, progress=progress)
+        report = verify_podcast(root, feed_url, now=_now(ctx), settings=settings, progress=progress)
     if report.unreachable is not None:
         click.echo(f"{report.feed_url}: the feed cannot be fetched: {report.unreachable}", err=True)
         sys.exit(ExitCode.USER_ERROR)
@@ -640,7 +646,7 @@ def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_ser
     base_url = f"http://{host}:{port}/"
     click.echo(f"making sample audio for {_display(source)} in {work_dir}")
     root = prepare_demo(source, work_dir, base_url)
-    result = publish_catalogue(root, now=_now(), reporter=None)
+    result = publish_catalogue(root, settings=_settings(ctx), reporter=None)
     click.echo(f"published {len(result.uploaded)} objects to {result.plan.storage_url}")
     click.echo(f"site      {base_url}")
     click.echo(f"feed      {base_url}feed.xml")

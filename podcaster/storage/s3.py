@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,11 +54,10 @@ from botocore.exceptions import (
 from s3transfer.exceptions import CancelledError
 
 from podcaster.errors import ConfigError, StorageError
-from podcaster.storage import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.settings import S3Settings, TransferSettings
+from podcaster.storage.base import ObjectInfo, Progress, Storage, validate_key, validate_prefix
 
 MiB = 1 << 20
-ADDRESSING_ENV = "PODCASTER_S3_ADDRESSING"
-_ADDRESSING = ("path", "virtual", "auto")
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 _CREDENTIALS_HINT = "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
 _ENDPOINT_HINT = "check AWS_ENDPOINT_URL and that the store is reachable"
@@ -75,29 +72,14 @@ _DENIED = {
 }
 
 
-@dataclass(frozen=True)
-class TransferSettings:
-    """How large files are cut and sent (boto3's transfer manager).
-
-    Audio files are tens to hundreds of MB: 16 MiB parts sent 8 at a time
-    keep a few parts in flight per core without holding much memory, and
-    stay far below S3's 10,000-part limit. Tuned with
-    ``python -m tests.benchmarks.bench_storage --sweep``. S3 refuses parts
-    under 5 MiB (except the last), so boto3 raises smaller part sizes to that.
-    """
-
-    threshold: int = 16 * MiB
-    part_size: int = 16 * MiB
-    concurrency: int = 8
-
-    def boto(self) -> TransferConfig:
-        return TransferConfig(
-            multipart_threshold=self.threshold,
-            multipart_chunksize=self.part_size,
-            max_concurrency=self.concurrency,
-            use_threads=True,
-            preferred_transfer_client="classic",
-        )
+def _transfer_config(settings: TransferSettings) -> TransferConfig:
+    return TransferConfig(
+        multipart_threshold=settings.threshold,
+        multipart_chunksize=settings.part_size,
+        max_concurrency=settings.concurrency,
+        use_threads=True,
+        preferred_transfer_client="classic",
+    )
 
 
 class S3Storage(Storage):
@@ -109,18 +91,23 @@ class S3Storage(Storage):
         prefix: str = "",
         *,
         url: str | None = None,
-        transfer: TransferSettings | None = None,
+        settings: S3Settings | None = None,
     ) -> None:
         if prefix:
             validate_key(prefix)
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
         self.url = url or f"s3://{bucket}/{prefix}".rstrip("/")
-        self.transfer = transfer or TransferSettings()
+        self.settings = settings or S3Settings()
+        self.transfer = self.settings.transfer or TransferSettings()
         self._client = self._make_client()
 
+    @property
+    def large_file_threshold(self) -> int:
+        return self.transfer.threshold
+
     @classmethod
-    def from_url(cls, url: str, *, base: Path, transfer: TransferSettings | None = None) -> S3Storage:
+    def from_url(cls, url: str, *, base: Path, settings: S3Settings | None = None) -> S3Storage:
         """Open ``s3://BUCKET[/PREFIX]``; *base* is unused (keys are never local paths)."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "s3":
@@ -145,20 +132,18 @@ class S3Storage(Storage):
                 validate_key(prefix)
             except StorageError as exc:
                 raise ConfigError(f"{url}: unsafe prefix: {exc.problems[0].message}") from exc
-        return cls(bucket, prefix, url=f"s3://{bucket}/{prefix}".rstrip("/"), transfer=transfer)
+        return cls(bucket, prefix, url=f"s3://{bucket}/{prefix}".rstrip("/"), settings=settings)
 
     # -- client --------------------------------------------------------------
 
     def _make_client(self) -> Any:
         """An S3 client from boto3's standard chain, configured for the endpoint it resolves to."""
-        addressing = os.environ.get(ADDRESSING_ENV, "").strip().lower() or None
-        if addressing is not None and addressing not in _ADDRESSING:
-            raise ConfigError(f"{ADDRESSING_ENV}={addressing!r}: use one of {', '.join(_ADDRESSING)}")
+        addressing = self.settings.addressing
         with self._translated(None, "connect to"):
             session = boto3.session.Session()
-            if session.region_name is None and os.environ.get("AWS_REGION"):
+            if session.region_name is None and self.settings.region:
                 # Other AWS SDKs read AWS_REGION; botocore only AWS_DEFAULT_REGION and profiles.
-                options_region: str | None = os.environ["AWS_REGION"]
+                options_region: str | None = self.settings.region
             else:
                 options_region = None
             options: dict[str, Any] = {
@@ -169,7 +154,7 @@ class S3Storage(Storage):
                 # Enough for a few files uploaded at once, each with its own part threads.
                 "max_pool_connections": max(32, 2 * self.transfer.concurrency + 2),
             }
-            if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
+            if not self.settings.own_retries:
                 options["retries"] = {"mode": "standard", "total_max_attempts": 8}
             if addressing:
                 options["s3"] = {"addressing_style": addressing}
@@ -177,9 +162,9 @@ class S3Storage(Storage):
             if not _is_aws(client.meta.endpoint_url):
                 # A custom endpoint: path-style unless told otherwise, checksums only when required.
                 options.setdefault("s3", {"addressing_style": "path"})
-                if not os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION"):
+                if not self.settings.own_request_checksums:
                     options["request_checksum_calculation"] = "when_required"
-                if not os.environ.get("AWS_RESPONSE_CHECKSUM_VALIDATION"):
+                if not self.settings.own_response_checksums:
                     options["response_checksum_validation"] = "when_required"
                 client.close()
                 client = session.client("s3", region_name=options_region, config=Config(**options))
@@ -272,7 +257,7 @@ class S3Storage(Storage):
         subscribers = [ProgressCallbackInvoker(progress)] if progress is not None else None
         with (
             self._translated(key, "upload"),
-            create_transfer_manager(self._client, self.transfer.boto()) as manager,
+            create_transfer_manager(self._client, _transfer_config(self.transfer)) as manager,
         ):
             # A multipart object only appears once complete; a failed or cancelled transfer aborts it.
             future = manager.upload(
