@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +10,7 @@ from pathlib import Path
 
 from podcaster.errors import CatalogueError, PodcasterError
 from podcaster.folder.catalogue import load_catalogue
-from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.folder.lockfile import load_lock
 from podcaster.media.audio import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
@@ -28,13 +26,6 @@ class AddedEpisode:
     number: int | None
     media: MediaInfo
     artwork: Path | None
-
-
-def slugify(text: str) -> str:
-    """An ASCII slug: « Épisode 1 : la ville » → ``episode-1-la-ville``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "episode"
 
 
 def add_episode(

@@ -14,9 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from podcaster.actions.add import slugify
 from podcaster.errors import Problem, Severity
-from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.items import SourceFeed, SourceItem
 from podcaster.importing.record import ImportState
