@@ -232,6 +232,12 @@ def add(
     "--rehost", is_flag=True, help="Download every episode's audio here, to publish it with the rest."
 )
 @click.option("--force", is_flag=True, help="Overwrite files edited since the last import.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Fetch from loopback and private addresses too (a feed on this machine or your own network); "
+    "refused by default, so that a feed cannot reach into your network.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars, only warnings and the summary.")
 @click.pass_context
 @reports_errors
@@ -242,6 +248,7 @@ def import_feed(
     season_from: str,
     rehost: bool,
     force: bool,
+    allow_private: bool,
     quiet: bool,
 ) -> None:
     """Import a show from its feed (URL or file): every GUID, date and enclosure URL kept.
@@ -269,6 +276,7 @@ def import_feed(
             force=force,
             feed_url=feed_url,
             reporter=reporter,
+            allow_private=allow_private,
         )
     _print_warnings(result.warnings)
     for path, guid in result.derived_guids:

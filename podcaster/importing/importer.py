@@ -112,8 +112,12 @@ def import_feed(
     feed_url: str | None = None,
     reporter: ImportReporter | None = None,
     limit: int = FEED_LIMIT,
+    allow_private: bool = False,
 ) -> ImportResult:
-    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file)."""
+    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file).
+
+    Feeds, covers and enclosures on loopback or private addresses are refused unless *allow_private*.
+    """
     root = root.resolve()
     reporter = reporter or ImportReporter()
     show_path = PodcastFolder(root).show_file
@@ -137,7 +141,7 @@ def import_feed(
         raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
 
     reporter.message(f"reading {source}")
-    fetched = read_source(source, limit=limit)
+    fetched = read_source(source, limit=limit, allow_private=allow_private)
     hops = fetched.redirects
     parsed = parse_xml(fetched.data, fetched.url, fetched.charset)
     feed = read_feed(parsed.root, fetched.url, parsed.warnings)
@@ -146,10 +150,10 @@ def import_feed(
     source = source if source.startswith(("http://", "https://")) else feed.url
     result = ImportResult(source=source, fetched_from=feed.url, show_file=show_path)
     result.warnings.extend(feed.warnings)
-    for status, hop in hops:
-        kind = "permanently" if status in (301, 308) else "temporarily"
+    for hop in hops:
+        kind = "permanently" if hop.permanent else "temporarily"
         result.warnings.append(
-            Problem(source, f"redirected {kind} ({status}) to {hop}", None, Severity.WARNING)
+            Problem(source, f"redirected {kind} ({hop.status}) to {hop.target}", None, Severity.WARNING)
         )
 
     plans = select(feed, state, existing, result.warnings)
@@ -166,7 +170,7 @@ def import_feed(
     lock = load_lock(root)
     kept = _writable(plans, state, lock, root, force, result)
     if rehost:
-        _rehost(kept, state, root, reporter, result)
+        _rehost(kept, state, root, reporter, result, allow_private)
     writes: dict[Path, bytes | None] = {}
     for plan in kept:
         assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
@@ -190,7 +194,7 @@ def import_feed(
     seasons: dict[int, str | None] = {}
     for plan in plans:  # a season's name from any of its items that gives one (podcast:season name=…)
         seasons[plan.season] = seasons.get(plan.season) or plan.item.season_name
-    _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter)
+    _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter, allow_private)
     lock_text = lock.to_json().encode("utf-8")
     if not lock.path.exists() or lock.path.read_bytes() != lock_text:
         writes[lock.path] = lock_text
@@ -259,7 +263,12 @@ def _writable(
 
 
 def _rehost(
-    plans: list[Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
+    plans: list[Planned],
+    state: ImportState,
+    root: Path,
+    reporter: ImportReporter,
+    result: ImportResult,
+    allow_private: bool,
 ) -> None:
     """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
     problems: list[Problem] = []
@@ -284,6 +293,7 @@ def _rehost(
                 target,
                 progress=lambda count, name=name: reporter.bytes_received(name, count),
                 started=lambda total, done, name=name: reporter.download_started(name, total, done),
+                allow_private=allow_private,
             )
             media = probe(got.path)
         except (SourceError, MediaError) as error:
@@ -314,6 +324,7 @@ def _show_file(
     writes: dict[Path, bytes | None],
     result: ImportResult,
     reporter: ImportReporter,
+    allow_private: bool,
 ) -> None:
     """Write podcast.toml when new or still the import's own; else only declare the new seasons."""
     path = PodcastFolder(root).show_file
@@ -358,7 +369,7 @@ def _show_file(
     if current is not None:
         names = {**{n: f"Saison {n}" for n in _declared_seasons(current)}, **names}
     old_feed = state.old_feed if current is not None else _old_feed(source, feed)
-    artwork = _artwork(feed, state, root, writes, result, reporter)
+    artwork = _artwork(feed, state, root, writes, result, reporter, allow_private)
     rendered = render_show(
         feed.channel,
         source=source,
@@ -404,6 +415,7 @@ def _artwork(
     writes: dict[Path, bytes | None],
     result: ImportResult,
     reporter: ImportReporter,
+    allow_private: bool,
 ) -> str | None:
     """The show's cover, downloaded once: podcast.toml names a local file."""
     url = feed.channel.image
@@ -413,7 +425,7 @@ def _artwork(
         return state.artwork if state.artwork and (root / state.artwork).is_file() else None
     reporter.message(f"downloading the cover {url}")
     try:
-        data = fetch(url, limit=IMAGE_LIMIT).data
+        data = fetch(url, limit=IMAGE_LIMIT, allow_private=allow_private).data
     except SourceError as error:
         result.warnings.append(
             Problem(
