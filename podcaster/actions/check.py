@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from podcaster.errors import Problem, Severity
+from podcaster.errors import PodcasterError, Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
-from podcaster.folder.catalogue import Catalogue
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.mediafacts import refresh_media
 from podcaster.media.artwork import artwork_problems
 from podcaster.media.chapters import episode_chapter_problems
 from podcaster.media.transcripts import episode_transcript_problems
@@ -24,6 +26,46 @@ MP3_MIN_BITRATES = {1: 64_000, 2: 96_000}  # below this, speech in MP3 sounds th
 USUAL_SAMPLE_RATES = (44_100, 48_000)
 APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Every problem found, in the order found, and how many episodes were looked at."""
+
+    problems: list[Problem] = field(default_factory=list)
+    episode_count: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.is_error]
+
+    @property
+    def exit_status(self) -> int:
+        """1 when any problem is an error (the show would be refused somewhere), else 0."""
+        return 1 if self.errors else 0
+
+
+def check(root: Path, now: datetime, *, audio: bool = True, progress: Progress | None = None) -> CheckResult:
+    """Check the podcast folder *root*: catalogue, media facts, artwork and, with *audio*, how it sounds.
+
+    A catalogue that does not load raises; media that cannot be probed is a problem among the others.
+    """
+    catalogue = load_catalogue(root)
+    problems: list[Problem] = []
+    try:
+        refresh_media(catalogue)
+    except PodcasterError as error:
+        problems.extend(error.problems)
+    problems.extend(check_catalogue(catalogue, now))
+    if audio:
+        problems.extend(check_audio(catalogue, progress))
+    return CheckResult(problems=problems, episode_count=len(catalogue.episodes))
 
 
 def check_catalogue(catalogue: Catalogue, now: datetime) -> list[Problem]:
@@ -114,7 +156,7 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
             yield from check_artwork(image, path)
 
 
-def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = None) -> list[Problem]:
+def check_audio(catalogue: Catalogue, progress: Progress | None = None) -> list[Problem]:
     """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
 
     Loudness is measured by decoding the audio once per content (see :mod:`podcaster.media.loudness`);
