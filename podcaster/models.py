@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
 # The Podcasting 2.0 namespace fixes this UUID as the base for podcast:guid.
@@ -237,6 +237,34 @@ MIME_EXTENSIONS = {
     "audio/opus": ".opus",
     "audio/flac": ".flac",
 }
+
+# Published storage: media files under this prefix, the feed documents beside it at the top.
+MEDIA_PREFIX = "media/"
+
+# What a published file is served as, by suffix: the audio table read backwards (first extension wins),
+# then the files publish puts beside the audio (artwork, transcripts, chapters).
+_MEDIA_TYPES: dict[str, str] = {
+    **{extension: mime for mime, extension in reversed(MIME_EXTENSIONS.items())},
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+}
+_DOCUMENT_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
+
+
+def media_content_type(name: str) -> str:
+    """The content type of a media file (audio, artwork, transcript) named *name*, from its suffix."""
+    return _MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def document_content_type(name: str) -> str:
+    """The content type of a feed document (``feed.xml``, ``episodes.json``) named *name*."""
+    return _DOCUMENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from podcaster import PodcastFolder, find_root
 from podcaster.errors import ConfigError
-from podcaster.folder.layout import find_root
 from podcaster.settings import ENV_PREFIX, parse_moment
 
 
@@ -93,8 +93,9 @@ def resolve_root(value: object) -> Path:
     """The podcast folder: the given one, or the nearest upward from the working folder."""
     if value is not None:
         root = Path(str(value)).expanduser().resolve()
-        if not (root / "podcast.toml").is_file():
-            raise ConfigError(f"no podcast.toml in {root}", path=root)
+        show_file = PodcastFolder(root).show_file
+        if not show_file.is_file():
+            raise ConfigError(f"no {show_file.name} in {root}", path=root)
         return root
     return find_root(Path.cwd())
 

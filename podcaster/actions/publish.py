@@ -46,13 +46,12 @@ from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Publication
 from podcaster.folder.mediafacts import refresh_media
+from podcaster.models import MEDIA_PREFIX, document_content_type
 from podcaster.settings import S3Settings, Settings
 from podcaster.storage import ObjectInfo, Storage, open_storage
 
-MEDIA_PREFIX = "media/"
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
-_FEED_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
 SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
 
 
@@ -245,7 +244,7 @@ def make_plan(
                 key=name,
                 change=_feed_change(existing.get(name), data, sha, catalogue.lock.feeds.get(name)),
                 size=len(data),
-                content_type=_FEED_TYPES.get(Path(name).suffix, "application/octet-stream"),
+                content_type=document_content_type(name),
                 cache_control=FEED_CACHE,
                 data=data,
                 sha256=sha,

@@ -65,6 +65,11 @@ class Catalogue:
         live = [e for e in self.episodes if e.is_live(now) and (season is None or e.season == season)]
         return sorted(live, key=lambda episode: episode.date, reverse=True)
 
+    def next_release(self, now: datetime) -> datetime | None:
+        """When the next scheduled episode goes live after *now*: what listeners see changes then."""
+        upcoming = [e.date for e in self.episodes if not e.draft and e.date > now]
+        return min(upcoming, default=None)
+
     def episode(self, slug: str) -> Episode | None:
         for episode in self.episodes:
             if episode.slug == slug:
