@@ -8,17 +8,15 @@ no is a warning: the feeds are already online, and apps that poll will see them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlencode
 
 from podcaster.errors import Problem, Severity
-from podcaster.models import Show
+from podcaster.models import Show, season_number
 from podcaster.net import Answer, Client, FetchError
 
 TIMEOUT = 10.0
 USER_AGENT = "podcaster-websub/0.1"
-_SEASON_FEED = re.compile(r"^saison-(\d+)\.xml$")
 
 
 def feed_urls(show: Show, keys: Iterable[str]) -> list[str]:
@@ -27,8 +25,8 @@ def feed_urls(show: Show, keys: Iterable[str]) -> list[str]:
     for key in keys:
         if key == "feed.xml":
             urls.append(show.urls.feed)
-        elif match := _SEASON_FEED.match(key):
-            urls.append(show.urls.season_feed_url(int(match.group(1))))
+        elif key.endswith(".xml") and (number := season_number(key)) is not None:
+            urls.append(show.urls.season_feed_url(number))
     return urls
 
 
