@@ -184,6 +184,31 @@ def test_a_file_that_changed_since_probed_is_not_stored(storage: Storage, tmp_pa
     assert storage.head("audio/y.mp3") is None
 
 
+def test_a_signature_hashed_before_a_change_does_not_spare_the_check(
+    storage: Storage, tmp_path: Path
+) -> None:
+    path = tmp_path / "episode.mp3"
+    good = write_audio(path, 50_000, seed=1)
+    status = path.stat()
+    hashed = (status.st_size, status.st_mtime_ns)
+    storage.put_file(
+        "audio/x.mp3", path, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=good, hashed=hashed
+    )
+    write_audio(path, 50_000, seed=2)  # same size, other content, a later mtime
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+
+    with pytest.raises(StorageError, match="no longer has sha256"):
+        storage.put_file(
+            "audio/y.mp3",
+            path,
+            content_type="audio/mpeg",
+            cache_control=MEDIA_CACHE,
+            sha256=good,
+            hashed=hashed,
+        )
+    assert storage.head("audio/y.mp3") is None
+
+
 def test_listing_more_than_a_thousand_keys(storage: Storage) -> None:
     keys = [f"audio/k-{number:04d}.txt" for number in range(1005)]
 

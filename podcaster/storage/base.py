@@ -13,6 +13,7 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,8 +166,12 @@ class Storage(ABC):
         cache_control: str,
         sha256: str,
         progress: Progress | None,
+        hashed: tuple[int, int] | None = None,
     ) -> None:
-        """Store the file at *path* under *key*, atomically: readers see the old object or the whole new one."""
+        """Store the file at *path* under *key*, atomically: readers see the old object or the whole new one.
+
+        *hashed* is as in :meth:`put_file`.
+        """
 
     @abstractmethod
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> ObjectInfo:
@@ -198,8 +203,13 @@ class Storage(ABC):
         cache_control: str,
         sha256: str,
         progress: Progress | None = None,
+        hashed: tuple[int, int] | None = None,
     ) -> ObjectInfo:
         """Upload the file at *path* under *key*, then verify it as a listener's app would fetch it.
+
+        *hashed* is the file's (size, mtime_ns) when *sha256* was just computed
+        from its bytes: a backend that would hash it again beside the upload
+        (S3) trusts *sha256* instead while the file still has that signature.
 
         The verification is a HEAD (size equal to the file's, sha256 metadata
         equal to *sha256*) and a ranged GET of the first two bytes answering
@@ -220,13 +230,17 @@ class Storage(ABC):
             cache_control=cache_control,
             sha256=sha256,
             progress=progress,
+            hashed=hashed,
         )
         return self.verify(key, size=size, sha256=sha256, content_type=content_type)
 
     def verify(self, key: str, *, size: int, sha256: str, content_type: str) -> ObjectInfo:
         """Check that *key* holds *size* bytes with this sha256 and serves byte ranges with *content_type*."""
         where = self._where(key)
-        info = self.head(key)
+        # Two round trips that need nothing from each other: the ranged GET goes out beside the HEAD.
+        with ThreadPoolExecutor(1, thread_name_prefix="verify") as pool:
+            ranged = pool.submit(self.get_range, key, 0, 1) if size > 0 else None
+            info = self.head(key)  # leaving the block waits for the GET; its error is raised in its turn
         if info is None:
             raise StorageError(f"'{key}' is missing right after its upload", path=where)
         if info.size != size:
@@ -236,8 +250,8 @@ class Storage(ABC):
                 f"'{key}' has sha256 metadata {info.sha256 or 'none'} after upload, expected {sha256}",
                 path=where,
             )
-        if size > 0:
-            status, data, served_type = self.get_range(key, 0, 1)
+        if ranged is not None:
+            status, data, served_type = ranged.result()
             if status != 206 or len(data) != min(2, size):
                 raise StorageError(
                     f"'{key}' does not serve byte ranges (HTTP {status} for bytes=0-1, expected 206); "

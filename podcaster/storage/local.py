@@ -123,7 +123,9 @@ class LocalStorage(Storage):
         cache_control: str,
         sha256: str,
         progress: Progress | None,
+        hashed: tuple[int, int] | None = None,
     ) -> None:
+        del hashed  # the copy is hashed as it is written, at no extra cost: always checked
         try:
             source = path.open("rb")
         except OSError as exc:

@@ -31,6 +31,7 @@ content-hashed key and its size, and :meth:`S3Storage.head` gives the sha256.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.session
 from boto3.s3.transfer import ProgressCallbackInvoker, TransferConfig, create_transfer_manager
 from botocore.config import Config
 from botocore.exceptions import (
@@ -51,6 +52,7 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+from botocore.loaders import Loader, create_loader
 from s3transfer.exceptions import CancelledError
 
 from podcaster.errors import ConfigError, StorageError
@@ -140,8 +142,10 @@ class S3Storage(Storage):
         """An S3 client from boto3's standard chain, configured for the endpoint it resolves to."""
         addressing = self.settings.addressing
         with self._translated(None, "connect to"):
-            session = boto3.session.Session()
-            if session.region_name is None and self.settings.region:
+            session = botocore.session.get_session()
+            # The service model (megabytes of JSON) is parsed once per process, not once per storage.
+            session.register_component("data_loader", _models())
+            if session.get_config_variable("region") is None and self.settings.region:
                 # Other AWS SDKs read AWS_REGION; botocore only AWS_DEFAULT_REGION and profiles.
                 options_region: str | None = self.settings.region
             else:
@@ -158,7 +162,7 @@ class S3Storage(Storage):
                 options["retries"] = {"mode": "standard", "total_max_attempts": 8}
             if addressing:
                 options["s3"] = {"addressing_style": addressing}
-            client = session.client("s3", region_name=options_region, config=Config(**options))
+            client = session.create_client("s3", region_name=options_region, config=Config(**options))
             if not _is_aws(client.meta.endpoint_url):
                 # A custom endpoint: path-style unless told otherwise, checksums only when required.
                 options.setdefault("s3", {"addressing_style": "path"})
@@ -167,7 +171,7 @@ class S3Storage(Storage):
                 if not self.settings.own_response_checksums:
                     options["response_checksum_validation"] = "when_required"
                 client.close()
-                client = session.client("s3", region_name=options_region, config=Config(**options))
+                client = session.create_client("s3", region_name=options_region, config=Config(**options))
             self._session = session
             return client
 
@@ -249,10 +253,13 @@ class S3Storage(Storage):
         cache_control: str,
         sha256: str,
         progress: Progress | None,
+        hashed: tuple[int, int] | None = None,
     ) -> None:
         before = _stat(path)
-        hasher = _Hasher(path)
-        if before[0] < self.transfer.threshold:
+        # Hashed moments ago and untouched since (same size and mtime): reading it all again only
+        # takes CPU from the upload. Otherwise the hash runs beside the upload.
+        hasher = None if hashed == before else _Hasher(path)
+        if hasher is not None and before[0] < self.transfer.threshold:
             hasher.check(sha256, key)  # one request: hashing first costs a few milliseconds
         subscribers = [ProgressCallbackInvoker(progress)] if progress is not None else None
         with (
@@ -274,7 +281,8 @@ class S3Storage(Storage):
             try:
                 # The hash runs beside the parts and ends long before them (GB/s against
                 # MB/s), so a file that changed since it was probed is never completed.
-                hasher.check(sha256, key)
+                if hasher is not None:
+                    hasher.check(sha256, key)
             except StorageError:
                 future.cancel()
                 with contextlib.suppress(CancelledError):
@@ -366,6 +374,12 @@ class S3Storage(Storage):
         for secret in _secrets_of(session):
             text = text.replace(secret, "***")
         return text
+
+
+@functools.cache
+def _models() -> Loader:
+    """botocore's loader of service models, shared by every session: it caches what it parsed."""
+    return create_loader()
 
 
 class _Hasher:
