@@ -6,21 +6,7 @@ boto3's own chain and nowhere else: ``AWS_ENDPOINT_URL`` (or
 botocore itself ignores but other SDKs read), ``AWS_PROFILE``,
 ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``~/.aws/config``…
 
-Environment read when a storage is opened (never at import):
-
-``PODCASTER_S3_ADDRESSING`` = ``path`` | ``virtual`` | ``auto``
-    How the bucket appears in URLs: ``https://host/BUCKET/key`` (path) or
-    ``https://BUCKET.host/key`` (virtual). Default: ``path`` when a custom
-    endpoint is configured (MinIO, SeaweedFS, Garage, Ceph mostly need it),
-    otherwise botocore's ``auto`` (virtual-host on AWS).
-``AWS_MAX_ATTEMPTS``, ``AWS_RETRY_MODE``
-    botocore's own; when both are unset, the ``standard`` mode with 8
-    attempts in all (exponential backoff with jitter, up to 20 s, on
-    throttling, 5xx answers and dropped connections).
-``AWS_REQUEST_CHECKSUM_CALCULATION``, ``AWS_RESPONSE_CHECKSUM_VALIDATION``
-    botocore's own; when unset and the endpoint is not AWS, both are set to
-    ``when_required``: many S3-compatible stores reject boto3's newer default
-    checksum headers, or answer ranged GETs with the whole object's CRC.
+How the client is made, and the environment it honours: :mod:`podcaster.storage.s3client`.
 
 Every object gets ``Content-Type``, ``Cache-Control`` and ``x-amz-meta-sha256``.
 A listing gives keys, sizes and ETags but no metadata, so :meth:`S3Storage.list`
@@ -31,17 +17,13 @@ content-hashed key and its size, and :meth:`S3Storage.head` gives the sha256.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import botocore.session
-from boto3.s3.transfer import ProgressCallbackInvoker, TransferConfig, create_transfer_manager
-from botocore.config import Config
+from boto3.s3.transfer import ProgressCallbackInvoker, create_transfer_manager
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -52,15 +34,14 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
-from botocore.loaders import Loader, create_loader
 from s3transfer.exceptions import CancelledError
 
 from podcaster.errors import ConfigError, StorageError
 from podcaster.settings import S3Settings, TransferSettings
 from podcaster.storage.base import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.storage.s3client import make_client, secrets_of, transfer_config, without_userinfo
 
 MiB = 1 << 20
-_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 _CREDENTIALS_HINT = "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
 _ENDPOINT_HINT = "check AWS_ENDPOINT_URL and that the store is reachable"
 _DENIED = {
@@ -72,16 +53,6 @@ _DENIED = {
     "InvalidSecurity",
     "AuthorizationHeaderMalformed",
 }
-
-
-def _transfer_config(settings: TransferSettings) -> TransferConfig:
-    return TransferConfig(
-        multipart_threshold=settings.threshold,
-        multipart_chunksize=settings.part_size,
-        max_concurrency=settings.concurrency,
-        use_threads=True,
-        preferred_transfer_client="classic",
-    )
 
 
 class S3Storage(Storage):
@@ -102,7 +73,8 @@ class S3Storage(Storage):
         self.url = url or f"s3://{bucket}/{prefix}".rstrip("/")
         self.settings = settings or S3Settings()
         self.transfer = self.settings.transfer or TransferSettings()
-        self._client = self._make_client()
+        with self._translated(None, "connect to"):
+            self._session, self._client = make_client(self.settings, self.transfer)
 
     @property
     def large_file_threshold(self) -> int:
@@ -138,47 +110,10 @@ class S3Storage(Storage):
 
     # -- client --------------------------------------------------------------
 
-    def _make_client(self) -> Any:
-        """An S3 client from boto3's standard chain, configured for the endpoint it resolves to."""
-        addressing = self.settings.addressing
-        with self._translated(None, "connect to"):
-            session = botocore.session.get_session()
-            # The service model (megabytes of JSON) is parsed once per process, not once per storage.
-            session.register_component("data_loader", _models())
-            if session.get_config_variable("region") is None and self.settings.region:
-                # Other AWS SDKs read AWS_REGION; botocore only AWS_DEFAULT_REGION and profiles.
-                options_region: str | None = self.settings.region
-            else:
-                options_region = None
-            options: dict[str, Any] = {
-                "user_agent_extra": "podcaster",
-                "connect_timeout": 10,
-                "read_timeout": 60,
-                "tcp_keepalive": True,
-                # Enough for a few files uploaded at once, each with its own part threads.
-                "max_pool_connections": max(32, 2 * self.transfer.concurrency + 2),
-            }
-            if not self.settings.own_retries:
-                options["retries"] = {"mode": "standard", "total_max_attempts": 8}
-            if addressing:
-                options["s3"] = {"addressing_style": addressing}
-            client = session.create_client("s3", region_name=options_region, config=Config(**options))
-            if not _is_aws(client.meta.endpoint_url):
-                # A custom endpoint: path-style unless told otherwise, checksums only when required.
-                options.setdefault("s3", {"addressing_style": "path"})
-                if not self.settings.own_request_checksums:
-                    options["request_checksum_calculation"] = "when_required"
-                if not self.settings.own_response_checksums:
-                    options["response_checksum_validation"] = "when_required"
-                client.close()
-                client = session.create_client("s3", region_name=options_region, config=Config(**options))
-            self._session = session
-            return client
-
     @property
     def endpoint_url(self) -> str:
         """The endpoint requests go to (without any user information)."""
-        return _without_userinfo(str(self._client.meta.endpoint_url))
+        return without_userinfo(str(self._client.meta.endpoint_url))
 
     # -- reading -------------------------------------------------------------
 
@@ -264,7 +199,7 @@ class S3Storage(Storage):
         subscribers = [ProgressCallbackInvoker(progress)] if progress is not None else None
         with (
             self._translated(key, "upload"),
-            create_transfer_manager(self._client, _transfer_config(self.transfer)) as manager,
+            create_transfer_manager(self._client, transfer_config(self.transfer)) as manager,
         ):
             # A multipart object only appears once complete; a failed or cancelled transfer aborts it.
             future = manager.upload(
@@ -371,15 +306,9 @@ class S3Storage(Storage):
     def _scrub(self, text: str) -> str:
         """Remove anything secret the chain gave us, should a message ever echo it."""
         session = getattr(self, "_session", None)
-        for secret in _secrets_of(session):
+        for secret in secrets_of(session):
             text = text.replace(secret, "***")
         return text
-
-
-@functools.cache
-def _models() -> Loader:
-    """botocore's loader of service models, shared by every session: it caches what it parsed."""
-    return create_loader()
 
 
 class _Hasher:
@@ -416,38 +345,11 @@ class _Hasher:
             )
 
 
-def _secrets_of(session: Any) -> tuple[str, ...]:
-    if session is None:
-        return ()
-    try:
-        credentials = session.get_credentials()  # resolved once by the client, cached since
-        frozen = credentials.get_frozen_credentials() if credentials else None
-    except BotoCoreError:
-        return ()
-    if frozen is None:
-        return ()
-    return tuple(secret for secret in (frozen.secret_key, frozen.token) if secret)
-
-
 def _status(exc: BaseException | None) -> int | None:
     if isinstance(exc, ClientError):
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return int(status) if status else None
     return None
-
-
-def _is_aws(endpoint_url: str) -> bool:
-    host = (urlsplit(endpoint_url).hostname or "").lower()
-    return host.endswith(_AWS_HOST_SUFFIXES)
-
-
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=netloc).geturl()
 
 
 def _valid_bucket(name: str) -> bool:
