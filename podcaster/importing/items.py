@@ -17,7 +17,16 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from podcaster.errors import Problem, Severity, SourceError
-from podcaster.models import Category, EpisodeType, Funding, Location, Person, Transcript
+from podcaster.models import (
+    Category,
+    EpisodeType,
+    Funding,
+    Location,
+    Person,
+    Transcript,
+    location_from_mapping,
+    person_from_mapping,
+)
 
 # Namespaces by the prefix used here; feeds write some of them with odd capitals or old URLs.
 _NAMESPACES = {
@@ -419,28 +428,33 @@ def _categories(node: _Node) -> tuple[Category, ...]:
 
 
 def _persons(node: _Node, base: str | None) -> tuple[Person, ...]:
-    persons = []
-    for element in node.all("podcast", "person"):
-        name = "".join(element.itertext()).strip()
-        if name:
-            persons.append(
-                Person(
-                    name=name,
-                    role=(element.get("role") or "host").lower(),
-                    group=(element.get("group") or "cast").lower(),
-                    href=_absolute(element.get("href"), base),
-                    img=_absolute(element.get("img"), base),
-                )
-            )
-    return tuple(persons)
+    persons = (
+        person_from_mapping(
+            {
+                "name": "".join(element.itertext()),
+                "role": (element.get("role") or "host").lower(),
+                "group": (element.get("group") or "cast").lower(),
+                "href": _absolute(element.get("href"), base),
+                "img": _absolute(element.get("img"), base),
+            },
+            _ignore,
+            where="podcast:person",
+        )
+        for element in node.all("podcast", "person")
+    )
+    return tuple(person for person in persons if person is not None)
 
 
 def _location(node: _Node) -> Location | None:
     element = node.first("podcast", "location")
     if element is None:
         return None
-    name = "".join(element.itertext()).strip()
-    return Location(name=name, geo=element.get("geo"), osm=element.get("osm")) if name else None
+    fields = {"name": "".join(element.itertext()), "geo": element.get("geo"), "osm": element.get("osm")}
+    return location_from_mapping(fields, _ignore, where="podcast:location")
+
+
+def _ignore(message: str, key: str | None) -> None:
+    """Feeds leave out a person's or a location's name often enough that saying so is noise."""
 
 
 def _keywords(text: str | None) -> tuple[str, ...]:
