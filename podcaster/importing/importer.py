@@ -42,6 +42,7 @@ from podcaster.errors import (
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
+from podcaster.folder.showwriter import append_tables, season_table
 from podcaster.importing.items import SourceFeed, read_feed
 from podcaster.importing.plan import (
     Existing,
@@ -59,7 +60,6 @@ from podcaster.importing.record import (
     load_state,
     podcast_guid,
     render_show,
-    season_table,
     sha256_text,
 )
 from podcaster.importing.source import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
@@ -338,7 +338,7 @@ def _show_file(
         declared = _declared_seasons(current)
         missing = sorted(set(names) - declared)
         if missing:
-            text = current.rstrip("\n") + "\n\n" + "\n".join(season_table(n, names[n]) for n in missing)
+            text = append_tables(current, [season_table(n, names[n]) for n in missing])
             writes[path] = text.encode("utf-8")
             result.seasons_added = missing
         result.show_status = "kept"

@@ -21,6 +21,7 @@ from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.notes import plain_text
 from podcaster.folder.showfile import MEDIUMS
+from podcaster.folder.showwriter import ARTWORK_EXAMPLE, TomlValue, render_table, season_table, toml_line
 from podcaster.importing.items import SourceChannel
 from podcaster.models import PODCAST_GUID_NAMESPACE, Category
 
@@ -142,86 +143,65 @@ def render_show(
         language = "fr"
     description = _plain(channel.description) or channel.title
     author = channel.author or channel.owner_name or channel.title
-    lines = [
-        f"# Imported from {source} by 'podcaster import'.",
-        "# Re-run the import to pick up new episodes; edit freely: edited files are never overwritten.",
-        "",
-        "[show]",
-        f"title = {_toml(channel.title)}",
+    show: dict[str, TomlValue | None] = {
+        "title": channel.title,
+        "subtitle": _plain(channel.subtitle) if channel.subtitle else None,
+        "description": description,
+        "language": language,
+        "author": author,
+        "copyright": channel.copyright or None,
+        "artwork": artwork or None,
+        "categories": _apple_categories(channel.categories, warn),
+        "explicit": bool(channel.explicit),
+        "type": channel.type if channel.type in ("episodic", "serial") else "episodic",
+        "keywords": list(channel.keywords) or None,
+        "medium": channel.medium if channel.medium in MEDIUMS else None,
+        "locked": channel.locked,
+        "guid": podcast_guid(channel, old_feed) or None,
+    }
+    tables = [
+        f"# Imported from {source} by 'podcaster import'.\n"
+        "# Re-run the import to pick up new episodes; edit freely: edited files are never overwritten.\n",
+        render_table(
+            "show",
+            show,
+            comments={"guid": "podcast:guid: the show's identity in Podcasting 2.0 apps, kept"},
+            examples={"artwork": ARTWORK_EXAMPLE},
+        ),
     ]
-    if channel.subtitle:
-        lines.append(f"subtitle = {_toml(_plain(channel.subtitle))}")
-    lines += [
-        f"description = {_toml(description)}",
-        f"language = {_toml(language)}",
-        f"author = {_toml(author)}",
-    ]
-    if channel.copyright:
-        lines.append(f"copyright = {_toml(channel.copyright)}")
-    if artwork:
-        lines.append(f"artwork = {_toml(artwork)}")
-    else:
-        lines.append('# artwork = "artwork/cover.jpg"   # square JPEG or PNG, 1400 to 3000 px')
-    lines.append(f"categories = {_toml_list(_apple_categories(channel.categories, warn))}")
-    lines.append(f"explicit = {'true' if channel.explicit else 'false'}")
-    lines.append(f"type = {_toml(channel.type if channel.type in ('episodic', 'serial') else 'episodic')}")
-    if channel.keywords:
-        lines.append(f"keywords = {_toml_list(list(channel.keywords))}")
-    if channel.medium and channel.medium in MEDIUMS:
-        lines.append(f"medium = {_toml(channel.medium)}")
-    if channel.locked is not None:
-        lines.append(f"locked = {'true' if channel.locked else 'false'}")
-    guid = podcast_guid(channel, old_feed)
-    if guid:
-        lines.append(
-            f"guid = {_toml(guid)}  # podcast:guid: the show's identity in Podcasting 2.0 apps, kept"
-        )
-    lines.append("")
     if channel.owner_email:
-        lines += [
-            "[show.owner]",
-            f"name = {_toml(channel.owner_name or author)}",
-            f"email = {_toml(channel.owner_email)}",
-            "",
-        ]
+        owner = {"name": channel.owner_name or author, "email": channel.owner_email}
+        tables.append(render_table("show.owner", owner))
     else:
         warn("the feed gives no owner e-mail (itunes:owner): add [show.owner] name and email before building")
-        lines += ["# [show.owner]", f"# name = {_toml(author)}", '# email = "podcast@example.org"', ""]
+        example = {"name": author, "email": "podcast@example.org"}
+        tables.append(render_table("show.owner", example, commented=True))
     if channel.location:
-        lines += ["[show.location]", f"name = {_toml(channel.location.name)}"]
-        lines += [
-            f"{key} = {_toml(value)}" for key in ("geo", "osm") if (value := getattr(channel.location, key))
-        ]
-        lines.append("")
-    for person in channel.persons:
-        lines += ["[[show.persons]]", f"name = {_toml(person.name)}", f"role = {_toml(person.role)}"]
-        lines.append(f"group = {_toml(person.group)}")
-        lines += [f"{key} = {_toml(value)}" for key in ("href", "img") if (value := getattr(person, key))]
-        lines.append("")
-    for funding in channel.funding:
-        lines += ["[[show.funding]]", f"url = {_toml(funding.url)}", f"text = {_toml(funding.text)}", ""]
-    lines += ["[urls]", f"feed = {_toml(feed_url)}"]
+        tables.append(render_table("show.location", _given(vars(channel.location))))
+    tables += [render_table("show.persons", _given(vars(person)), array=True) for person in channel.persons]
+    tables += [render_table("show.funding", vars(funding), array=True) for funding in channel.funding]
+    urls = render_table("urls", {"feed": feed_url})
     if old_feed and old_feed != feed_url:
-        lines += [
-            f"old_feed = {_toml(old_feed)}",
-            "# Announce the move in the feed (<itunes:new-feed-url>) while the old address redirects here",
-            "# with a 301; see the README, 'Moving a feed'.",
-            "new_feed_url = true",
-        ]
-    lines += ["", "[storage]", 'url = "file://public"', ""]
-    lines += [
-        "# Tell WebSub hubs of each new feed on publish:",
-        "# [websub]",
-        '# hubs = ["https://pubsubhubbub.appspot.com/"]',
-        "",
+        urls += (
+            toml_line("old_feed", old_feed)
+            + "\n# Announce the move in the feed (<itunes:new-feed-url>) while the old address redirects here"
+            + "\n# with a 301; see the README, 'Moving a feed'.\n"
+            + toml_line("new_feed_url", True)
+            + "\n"
+        )
+    hubs = render_table("websub", {"hubs": ["https://pubsubhubbub.appspot.com/"]}, commented=True)
+    tables += [
+        urls,
+        render_table("storage", {"url": "file://public"}),
+        "# Tell WebSub hubs of each new feed on publish:\n" + hubs,
+        *(season_table(number, seasons[number]) for number in sorted(seasons)),
     ]
-    for number in sorted(seasons):
-        lines.append(season_table(number, seasons[number]))
-    return ShowText(text="\n".join(lines).rstrip("\n") + "\n", warnings=tuple(warnings))
+    return ShowText(text="\n".join(tables).rstrip("\n") + "\n", warnings=tuple(warnings))
 
 
-def season_table(number: int, name: str) -> str:
-    return f"[[seasons]]\nnumber = {number}\nname = {_toml(name)}\n"
+def _given(fields: dict[str, str | None]) -> dict[str, TomlValue | None]:
+    """The fields that hold something: an empty href is no href."""
+    return {key: value or None for key, value in fields.items()}
 
 
 def _apple_categories(categories: tuple[Category, ...], warn: Any) -> list[str]:
@@ -247,12 +227,3 @@ def _plain(html: str) -> str:
         return html.strip()
     paragraphs = [plain_text(part) for part in html.replace("<br", "</p><br").split("</p>")]
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
-
-
-def _toml(value: str) -> str:
-    # JSON strings are valid TOML basic strings, escapes included.
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _toml_list(values: list[str]) -> str:
-    return "[" + ", ".join(_toml(value) for value in values) + "]"
