@@ -81,29 +81,21 @@ FieldReport = Callable[[str, str | None], None]
 
 
 def person_from_mapping(
-    raw: Mapping[str, Any], report: FieldReport, *, where: str, role: str = "host"
+    raw: Mapping[str, Any], report: FieldReport, *, where: str, default_role: str = "host"
 ) -> Person | None:
     """A Person from a mapping of name, role, group, href and img; *where* names it in messages."""
     _unknown_keys(raw, PERSON_KEYS, report, where)
     name = _text(raw, "name", report, where, required=True)
-    if name is None:
-        return None
-    return Person(
-        name=name,
-        role=_text(raw, "role", report, where) or role,
-        group=_text(raw, "group", report, where) or "cast",
-        href=_text(raw, "href", report, where),
-        img=_text(raw, "img", report, where),
-    )
+    role, group, href, img = (_text(raw, key, report, where) for key in ("role", "group", "href", "img"))
+    return Person(name, role or default_role, group or "cast", href, img) if name else None
 
 
 def location_from_mapping(raw: Mapping[str, Any], report: FieldReport, *, where: str) -> Location | None:
     """A Location from a mapping of name, geo and osm; *where* names it in messages."""
     _unknown_keys(raw, LOCATION_KEYS, report, where)
     name = _text(raw, "name", report, where, required=True)
-    if name is None:
-        return None
-    return Location(name=name, geo=_text(raw, "geo", report, where), osm=_text(raw, "osm", report, where))
+    geo, osm = _text(raw, "geo", report, where), _text(raw, "osm", report, where)
+    return Location(name, geo, osm) if name else None
 
 
 def _unknown_keys(raw: Mapping[str, Any], allowed: frozenset[str], report: FieldReport, where: str) -> None:

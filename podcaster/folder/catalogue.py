@@ -339,7 +339,7 @@ def _persons(raw: Any, problem: Any) -> tuple[Person, ...]:
         return ()
     persons = (
         person_from_mapping(
-            _table(item), lambda text, _: problem(text, "persons"), where="a person", role="guest"
+            _table(item), lambda text, _: problem(text, "persons"), where="a person", default_role="guest"
         )
         for item in raw
     )
