@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.showwriter import ARTWORK_EXAMPLE, render_table, season_table
+from podcaster.folder.showwriter import ARTWORK_EXAMPLE, TomlValue, render_table, season_table
 
 _GITIGNORE = "/public/\n/audio/\n/.podcaster/\n"
 
@@ -40,7 +40,7 @@ def init_podcast(
         if language.startswith("fr")
         else f"{title}, a podcast by {author}."
     )
-    show = {
+    show: dict[str, TomlValue | None] = {
         "title": title,
         "description": description,
         "language": language,
