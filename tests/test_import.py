@@ -36,9 +36,9 @@ from podcaster.folder.catalogue import load_catalogue, parse_front_matter
 from podcaster.folder.lockfile import load_lock
 from podcaster.folder.notes import render_notes
 from podcaster.importing import importer
+from podcaster.importing.feedvalues import parse_date, parse_duration
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.importer import ImportReporter, ImportResult, _commit
-from podcaster.importing.items import parse_date, parse_duration
 from podcaster.importing.record import load_state
 from podcaster.importing.source import download, parse_xml
 from tests.fixtures.audio import decoded_duration, make_audio, make_jpeg, make_png

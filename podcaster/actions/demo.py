@@ -8,7 +8,6 @@ re-exported by :mod:`podcaster.actions`, so a lean install never imports it.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from podcaster.actions.sample_audio import write_sample_audio
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import parse_front_matter
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
+from podcaster.folder.showwriter import retarget
 from podcaster.settings import Settings
 
 DEMO_SECONDS = 24.0
@@ -29,9 +29,6 @@ DEMO_CHAPTERS = {
     "fr": ("Ouverture", "Sur le terrain", "Les questions", "Pour conclure"),
     "en": ("Opening", "In the field", "The questions", "To conclude"),
 }
-_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(?:#.*)?$")
-_ARRAY_TABLE = re.compile(r"^\s*\[\[")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 Progress = Callable[[str], None]
 
@@ -112,27 +109,4 @@ def prepare_demo(
 
 def demo_toml(text: str, feed_url: str) -> str:
     """*text* of a podcast.toml with the feed URL replaced, media and site URLs dropped, storage local."""
-    lines: list[str] = []
-    table = ""
-    seen = {"urls": False, "storage": False}
-    for line in text.splitlines():
-        header = _TABLE.match(line)
-        if header or _ARRAY_TABLE.match(line):
-            table = header.group(1) if header else ""
-            seen.update({table: True} if table in seen else {})
-            lines.append(line)
-            continue
-        key = _KEY.match(line)
-        if table == "urls" and key:
-            if key.group(1) == "feed":
-                lines.append(f"feed = {json.dumps(feed_url)}")
-            continue  # media and site follow from the feed URL
-        if table == "storage" and key and key.group(1) == "url":
-            lines.append(f"url = {json.dumps(DEMO_STORAGE)}")
-            continue
-        lines.append(line)
-    if not seen["urls"]:
-        lines += ["", "[urls]", f"feed = {json.dumps(feed_url)}"]
-    if not seen["storage"]:
-        lines += ["", "[storage]", f"url = {json.dumps(DEMO_STORAGE)}"]
-    return "\n".join(lines) + "\n"
+    return retarget(text, feed_url, DEMO_STORAGE)
