@@ -1,7 +1,9 @@
 """The typed records of a podcast: show, season, episode, and audio facts.
 
 Everything here is immutable and holds aware datetimes only; loading and
-validation live in :mod:`podcaster.folder.showfile` and :mod:`podcaster.folder.catalogue`.
+validation live in :mod:`podcaster.folder.showfile` and :mod:`podcaster.folder.catalogue`,
+except a person's and a location's fields, read the same way from podcast.toml,
+episode files and imported feeds by :func:`person_from_mapping` and :func:`location_from_mapping`.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+from podcaster.errors import did_you_mean
 
 # The Podcasting 2.0 namespace fixes this UUID as the base for podcast:guid.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -65,6 +71,55 @@ class Location:
     name: str
     geo: str | None = None
     osm: str | None = None
+
+
+PERSON_KEYS = frozenset({"name", "role", "group", "href", "img"})
+LOCATION_KEYS = frozenset({"name", "geo", "osm"})
+
+# Told each problem's message and the key at fault (None: the mapping itself).
+FieldReport = Callable[[str, str | None], None]
+
+
+def person_from_mapping(
+    raw: Mapping[str, Any], report: FieldReport, *, where: str, default_role: str = "host"
+) -> Person | None:
+    """A Person from a mapping of name, role, group, href and img; *where* names it in messages."""
+    _unknown_keys(raw, PERSON_KEYS, report, where)
+    name = _text(raw, "name", report, where, required=True)
+    role, group, href, img = (_text(raw, key, report, where) for key in ("role", "group", "href", "img"))
+    return Person(name, role or default_role, group or "cast", href, img) if name else None
+
+
+def location_from_mapping(raw: Mapping[str, Any], report: FieldReport, *, where: str) -> Location | None:
+    """A Location from a mapping of name, geo and osm; *where* names it in messages."""
+    _unknown_keys(raw, LOCATION_KEYS, report, where)
+    name = _text(raw, "name", report, where, required=True)
+    geo, osm = _text(raw, "geo", report, where), _text(raw, "osm", report, where)
+    return Location(name, geo, osm) if name else None
+
+
+def _unknown_keys(raw: Mapping[str, Any], allowed: frozenset[str], report: FieldReport, where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            report(f"unknown key '{key}' in {where}{did_you_mean(str(key), allowed, cutoff=0.75)}", str(key))
+
+
+def _text(
+    raw: Mapping[str, Any], key: str, report: FieldReport, where: str, *, required: bool = False
+) -> str | None:
+    """A text field, stripped; ``None`` when absent or empty, reported when required or not text."""
+    value = raw.get(key)
+    if value is None:
+        if required:
+            report(f"{where} needs '{key}'", None)
+        return None
+    if not isinstance(value, str):
+        report(f"'{key}' in {where} must be text", key)
+        return None
+    value = value.strip()
+    if required and not value:
+        report(f"'{key}' in {where} must not be empty", key)
+    return value or None
 
 
 @dataclass(frozen=True)
@@ -237,6 +292,34 @@ MIME_EXTENSIONS = {
     "audio/opus": ".opus",
     "audio/flac": ".flac",
 }
+
+# Published storage: media files under this prefix, the feed documents beside it at the top.
+MEDIA_PREFIX = "media/"
+
+# What a published file is served as, by suffix: the audio table read backwards (first extension wins),
+# then the files publish puts beside the audio (artwork, transcripts, chapters).
+_MEDIA_TYPES: dict[str, str] = {
+    **{extension: mime for mime, extension in reversed(MIME_EXTENSIONS.items())},
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+}
+_DOCUMENT_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
+
+
+def media_content_type(name: str) -> str:
+    """The content type of a media file (audio, artwork, transcript) named *name*, from its suffix."""
+    return _MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def document_content_type(name: str) -> str:
+    """The content type of a feed document (``feed.xml``, ``episodes.json``) named *name*."""
+    return _DOCUMENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
 
 
 @dataclass(frozen=True)

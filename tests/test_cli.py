@@ -43,6 +43,13 @@ def test_every_command_has_help(runner: CliRunner) -> None:
     assert set(main.commands) >= {"init", "add", "check", "build", "publish", "list", "serve", "demo"}
 
 
+def test_every_option_has_help() -> None:
+    for name, command in main.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help text"
+
+
 def test_bad_usage_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     assert runner.invoke(main, ["add"]).exit_code == 2
     assert runner.invoke(main, ["nope"]).exit_code == 2

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from podcaster.actions.demo import DEMO_STORAGE, demo_toml, prepare_demo
+from podcaster.cli.main import main
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import load_catalogue
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
@@ -55,3 +59,23 @@ def test_demo_toml_rewrites_only_urls_and_storage() -> None:
 def test_prepare_demo_needs_an_http_base_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="base URL"):
         prepare_demo(tmp_path, tmp_path / "work", "ftp://example.org/")
+
+
+def test_without_the_demo_extra_the_demo_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "lameenc", None)  # as if the demo extra were not installed
+    for module in ("podcaster.actions.demo", "podcaster.actions.sample_audio"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--no-serve"])
+    assert result.exit_code == 1
+    assert "podcaster demo needs the sample-audio encoder: pip install 'podcaster[demo]'" in result.output
+    assert not (tmp_path / "demo").exists()
+
+
+def test_the_library_and_the_other_commands_never_load_the_encoder() -> None:
+    code = (
+        "import sys, podcaster, podcaster.actions, podcaster.cli, web;"
+        " assert 'lameenc' not in sys.modules, 'lameenc loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -19,6 +19,7 @@ import textwrap
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
@@ -34,9 +35,10 @@ from podcaster.errors import CatalogueError, ConfigError, SourceError
 from podcaster.folder.catalogue import load_catalogue, parse_front_matter
 from podcaster.folder.lockfile import load_lock
 from podcaster.folder.notes import render_notes
+from podcaster.importing import importer
+from podcaster.importing.feedvalues import parse_date, parse_duration
 from podcaster.importing.htmlmd import html_to_notes
-from podcaster.importing.importer import ImportReporter, _commit, import_feed
-from podcaster.importing.items import parse_date, parse_duration
+from podcaster.importing.importer import ImportReporter, ImportResult, _commit
 from podcaster.importing.record import load_state
 from podcaster.importing.source import download, parse_xml
 from tests.fixtures.audio import decoded_duration, make_audio, make_jpeg, make_png
@@ -51,6 +53,11 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ITUNES_ODD = "http://www.itunes.com/DTDs/Podcast-1.0.dtd"  # as some feeds write it
 ATOM = "http://www.w3.org/2005/Atom"
 PODCAST = "https://podcastindex.org/namespace/1.0"
+
+
+def import_feed(root: Path, source: str | None = None, **options: Any) -> ImportResult:
+    """Import as the tests do: their server listens on 127.0.0.1, an address import refuses by default."""
+    return importer.import_feed(root, source, allow_private=True, **options)
 
 
 def serve_feed(server: LocalServer, name: str, data: bytes | None = None) -> str:
@@ -656,9 +663,9 @@ def test_an_interrupted_download_resumes_in_the_next_run(tmp_path: Path, http_se
     url = http_server.serve("/big.bin", body, drop_after=300_000, drops=2)
     target = tmp_path / "big.bin"
     with pytest.raises(SourceError, match="run the import again to resume"):
-        download(url, target, attempts=1, pause=0)
+        download(url, target, attempts=1, pause=0, allow_private=True)
     assert (tmp_path / "big.bin.download").stat().st_size == 300_000
-    got = download(url, target, attempts=2, pause=0)
+    got = download(url, target, attempts=2, pause=0, allow_private=True)
     assert got.resumed and target.read_bytes() == body
     ranges = [r.headers.get("Range") for r in http_server.requests_for("/big.bin")]
     assert ranges == [None, "bytes=300000-", "bytes=600000-"]  # dropped twice, resumed twice
@@ -668,9 +675,9 @@ def test_a_changed_file_is_downloaded_again_from_the_start(tmp_path: Path, http_
     url = http_server.serve("/f.bin", b"a" * 100_000, drop_after=50_000, drops=1)
     target = tmp_path / "f.bin"
     with pytest.raises(SourceError):
-        download(url, target, attempts=1, pause=0)
+        download(url, target, attempts=1, pause=0, allow_private=True)
     http_server.serve("/f.bin", b"b" * 80_000)  # a new ETag: If-Range gets the whole new file
-    download(url, target, attempts=1, pause=0)
+    download(url, target, attempts=1, pause=0, allow_private=True)
     assert target.read_bytes() == b"b" * 80_000
 
 
@@ -717,7 +724,8 @@ with open("/proc/self/clear_refs", "w") as clear:
     clear.write("5")
 before = status("VmRSS:")
 try:
-    import_feed(Path(sys.argv[1]), sys.argv[2], feed_url="https://podcast.example.org/feed.xml")
+    import_feed(Path(sys.argv[1]), sys.argv[2], feed_url="https://podcast.example.org/feed.xml",
+                allow_private=True)
     error = None
 except PodcasterError as exc:
     error = str(exc)
@@ -802,6 +810,65 @@ def test_redirect_loops_and_other_schemes_are_refused(http_server: LocalServer, 
             import_feed(tmp_path / "show", http_server.url("/elsewhere"), feed_url=NEW_FEED)
 
 
+def test_a_download_redirected_to_another_scheme_is_refused_at_once(
+    http_server: LocalServer, tmp_path: Path
+) -> None:
+    url = http_server.redirect("/cdn/one.mp3", "file:///etc/passwd", 302)
+    with pytest.raises(SourceError, match=r"not an http\(s\) URL: refused"):
+        download(url, tmp_path / "one.mp3", attempts=5, pause=0, allow_private=True)
+    assert len(http_server.requests_for("/cdn/one.mp3")) == 1  # not retried
+    assert not (tmp_path / "one.mp3").exists()
+
+
+def test_private_addresses_are_refused_unless_allowed(http_server: LocalServer, tmp_path: Path) -> None:
+    url = serve_feed(http_server, "castopod")
+    root = tmp_path / "show"
+    with pytest.raises(SourceError, match=r"127\.0\.0\.1 is a loopback address: refused") as refused:
+        importer.import_feed(root, url, feed_url=NEW_FEED)
+    assert "--allow-private" in str(refused.value)
+    assert http_server.requests == []  # refused before connecting
+    assert not root.exists() or not any(root.iterdir())
+
+    runner = CliRunner()
+    refused_cli = runner.invoke(main, ["--root", str(root), "import", url, "--feed-url", NEW_FEED])
+    assert refused_cli.exit_code == 1 and "--allow-private" in refused_cli.output
+    assert http_server.requests == []
+    allowed = runner.invoke(
+        main, ["--root", str(root), "import", url, "--feed-url", NEW_FEED, "--allow-private"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_a_feed_file_cannot_make_rehost_fetch_from_private_addresses(
+    http_server: LocalServer, enclosures: dict[str, Path], tmp_path: Path
+) -> None:
+    # The feed comes from disk; its enclosures and its cover point at this machine.
+    rehost_feed(http_server, enclosures, drop_first=False)
+    feed = tmp_path / "feed.xml"
+    data = http_server.routes["/rehost.xml"].data
+    feed.write_bytes(
+        data.replace(
+            b"<language>",
+            b"<image><url>" + http_server.url("/cover.png").encode() + b"</url></image><language>",
+        )
+    )
+    root = tmp_path / "show"
+    with pytest.raises(SourceError, match="loopback address: refused") as refused:
+        importer.import_feed(root, str(feed), feed_url=NEW_FEED, rehost=True)
+    assert {problem.path for problem in refused.value.problems} == {
+        root / "episodes" / "saison-1" / "un.md",
+        root / "episodes" / "saison-1" / "deux.md",
+    }
+    assert http_server.requests == []
+    assert not (root / "podcast.toml").exists() and not list(root.rglob("*.mp3"))
+
+    result = importer.import_feed(root, str(feed), feed_url=NEW_FEED)  # without --rehost: nothing fetched
+    assert len(result.added) == 2 and http_server.requests == []
+    assert any(
+        "the cover could not be downloaded" in str(w) and "loopback" in str(w) for w in result.warnings
+    )
+
+
 def test_a_first_import_needs_the_new_feed_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--feed-url"):
         import_feed(tmp_path, str(FEEDS / "ausha.xml"))
@@ -878,12 +945,14 @@ def test_cli_import(http_server: LocalServer, tmp_path: Path) -> None:
     root = tmp_path / "show"
     missing = runner.invoke(main, ["--root", str(root), "import", url])
     assert missing.exit_code == 1 and "--feed-url" in missing.output
-    done = runner.invoke(main, ["--root", str(root), "import", url, "--feed-url", NEW_FEED])
+    done = runner.invoke(
+        main, ["--root", str(root), "import", url, "--feed-url", NEW_FEED, "--allow-private"]
+    )
     assert done.exit_code == 0, done.output
     assert "6 added, 0 updated, 0 unchanged, 0 skipped" in done.output
     assert "its enclosure URL is its GUID now" in done.output
     assert "repeats the GUID" in done.output
-    again = runner.invoke(main, ["--root", str(root), "import", "--season-from", "order"])
+    again = runner.invoke(main, ["--root", str(root), "import", "--season-from", "order", "--allow-private"])
     assert again.exit_code == 0, again.output
     assert "0 added" in again.output
     built = runner.invoke(main, ["--root", str(root), "build"])

@@ -28,22 +28,18 @@ from lxml import etree
 from rich.console import Console
 
 from podcaster.actions.publish import (
-    CONCURRENCY_ENV,
     FEED_CACHE,
     MEDIA_CACHE,
     MEDIA_PREFIX,
-    PART_SIZE_ENV,
-    THRESHOLD_ENV,
     publish,
     publishing_lock,
-    transfer_settings,
 )
 from podcaster.cli.main import main
 from podcaster.cli.publishbars import BarReporter
-from podcaster.errors import ConfigError
 from podcaster.feed.public import asset_key
 from podcaster.folder.lockfile import load_lock
-from podcaster.storage import LocalStorage, Storage, TransferSettings, open_storage, validate_key
+from podcaster.settings import CONCURRENCY_ENV, THRESHOLD_ENV
+from podcaster.storage import LocalStorage, Storage, open_storage, validate_key
 from tests.fixtures.audio import make_audio, make_png
 from tests.fixtures.catalogue import write_podcast
 from tests.fixtures.s3 import SeaweedServer, admin_client
@@ -742,24 +738,6 @@ def test_a_publish_killed_in_the_middle_of_a_large_upload(
 
 
 # -- settings ------------------------------------------------------------------------------
-
-
-def test_transfer_settings_from_the_environment() -> None:
-    assert transfer_settings({}) is None
-    small = transfer_settings({THRESHOLD_ENV: "5M"})
-    assert small == TransferSettings(threshold=5 * MiB, part_size=5 * MiB, concurrency=8)
-    assert transfer_settings({THRESHOLD_ENV: "64MiB", PART_SIZE_ENV: "32m", CONCURRENCY_ENV: "4"}) == (
-        TransferSettings(threshold=64 * MiB, part_size=32 * MiB, concurrency=4)
-    )
-    assert transfer_settings({PART_SIZE_ENV: "8388608"}) == TransferSettings(part_size=8 * MiB)
-    for bad in (
-        {THRESHOLD_ENV: "lots"},
-        {PART_SIZE_ENV: "0"},
-        {CONCURRENCY_ENV: "0"},
-        {CONCURRENCY_ENV: "x"},
-    ):
-        with pytest.raises(ConfigError, match=next(iter(bad))):
-            transfer_settings(bad)
 
 
 def test_progress_bars_follow_parallel_uploads(podcast: Podcast, tmp_path: Path) -> None:

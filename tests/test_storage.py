@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from podcaster.errors import ConfigError, StorageError
+from podcaster.settings import S3Settings, read_s3_settings
 from podcaster.storage import (
     LocalStorage,
     S3Storage,
@@ -183,6 +184,31 @@ def test_a_file_that_changed_since_probed_is_not_stored(storage: Storage, tmp_pa
     assert storage.head("audio/y.mp3") is None
 
 
+def test_a_signature_hashed_before_a_change_does_not_spare_the_check(
+    storage: Storage, tmp_path: Path
+) -> None:
+    path = tmp_path / "episode.mp3"
+    good = write_audio(path, 50_000, seed=1)
+    status = path.stat()
+    hashed = (status.st_size, status.st_mtime_ns)
+    storage.put_file(
+        "audio/x.mp3", path, content_type="audio/mpeg", cache_control=MEDIA_CACHE, sha256=good, hashed=hashed
+    )
+    write_audio(path, 50_000, seed=2)  # same size, other content, a later mtime
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+
+    with pytest.raises(StorageError, match="no longer has sha256"):
+        storage.put_file(
+            "audio/y.mp3",
+            path,
+            content_type="audio/mpeg",
+            cache_control=MEDIA_CACHE,
+            sha256=good,
+            hashed=hashed,
+        )
+    assert storage.head("audio/y.mp3") is None
+
+
 def test_listing_more_than_a_thousand_keys(storage: Storage) -> None:
     keys = [f"audio/k-{number:04d}.txt" for number in range(1005)]
 
@@ -202,12 +228,13 @@ def test_listing_more_than_a_thousand_keys(storage: Storage) -> None:
 _KILLED_UPLOADER = """
 import sys, time
 from pathlib import Path
+from podcaster.settings import S3Settings
 from podcaster.storage import S3Storage, TransferSettings, open_storage
 
 url, path, sha, marker = sys.argv[1:]
 if url.startswith("s3://"):
     small = TransferSettings(threshold=5 << 20, part_size=5 << 20, concurrency=2)
-    storage = S3Storage.from_url(url, base=Path.cwd(), transfer=small)
+    storage = S3Storage.from_url(url, base=Path.cwd(), settings=S3Settings(transfer=small))
 else:
     storage = open_storage(url)
 
@@ -410,7 +437,9 @@ def test_s3_listing_takes_one_request_per_thousand_keys(
 def test_s3_multipart_upload_verifies(s3_bucket: str, s3_proxy: S3FaultProxy, tmp_path: Path) -> None:
     path = tmp_path / "long.mp3"
     sha = write_audio(path, 11 * MiB)
-    storage = S3Storage.from_url(f"s3://{s3_bucket}/show", base=tmp_path, transfer=SMALL_PARTS)
+    storage = S3Storage.from_url(
+        f"s3://{s3_bucket}/show", base=tmp_path, settings=S3Settings(transfer=SMALL_PARTS)
+    )
     sent: list[int] = []
 
     info = storage.put_file(
@@ -435,7 +464,9 @@ def test_s3_multipart_upload_verifies(s3_bucket: str, s3_proxy: S3FaultProxy, tm
 def test_s3_failed_part_is_retried(s3_bucket: str, s3_proxy: S3FaultProxy, tmp_path: Path) -> None:
     path = tmp_path / "long.mp3"
     sha = write_audio(path, 11 * MiB)
-    storage = S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path, transfer=SMALL_PARTS)
+    storage = S3Storage.from_url(
+        f"s3://{s3_bucket}", base=tmp_path, settings=S3Settings(transfer=SMALL_PARTS)
+    )
     s3_proxy.fail_part(2, status=500)
 
     info = storage.put_file(
@@ -459,7 +490,8 @@ def test_s3_part_failing_for_good_leaves_nothing(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore's own setting, honoured: keeps the test short
     path = tmp_path / "long.mp3"
     sha = write_audio(path, 11 * MiB)
-    storage = S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path, transfer=SMALL_PARTS)
+    settings = S3Settings(own_retries=True, transfer=SMALL_PARTS)
+    storage = S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path, settings=settings)
     s3_proxy.fail_part(1, status=500, times=1000)
 
     with pytest.raises(StorageError, match=r"audio/long\.mp3") as caught:
@@ -533,25 +565,25 @@ def test_s3_missing_bucket_and_unreachable_endpoint(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
     with pytest.raises(StorageError, match="AWS_ENDPOINT_URL"):
-        open_storage("s3://bucket", base=tmp_path).list()
+        open_storage("s3://bucket", base=tmp_path, settings=S3Settings(own_retries=True)).list()
 
 
 @pytest.mark.s3
-def test_s3_addressing_is_chosen_from_the_environment(
-    s3_bucket: str, s3_env: SeaweedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_s3_addressing_is_chosen_by_the_settings(
+    s3_bucket: str, s3_env: SeaweedServer, tmp_path: Path
 ) -> None:
     default = S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path)
     assert default._client.meta.config.s3 == {"addressing_style": "path"}  # custom endpoint: path-style
     assert default._client.meta.config.request_checksum_calculation == "when_required"
     default.put_bytes("x.txt", b"x", content_type="text/plain", cache_control="x")
 
-    monkeypatch.setenv("PODCASTER_S3_ADDRESSING", "virtual")
-    virtual = S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path)
+    virtual = S3Storage.from_url(
+        f"s3://{s3_bucket}", base=tmp_path, settings=read_s3_settings({"PODCASTER_S3_ADDRESSING": "virtual"})
+    )
     assert virtual._client.meta.config.s3 == {"addressing_style": "virtual"}
 
-    monkeypatch.setenv("PODCASTER_S3_ADDRESSING", "sideways")
     with pytest.raises(ConfigError, match="PODCASTER_S3_ADDRESSING"):
-        S3Storage.from_url(f"s3://{s3_bucket}", base=tmp_path)
+        read_s3_settings({"PODCASTER_S3_ADDRESSING": "sideways"})
 
 
 def test_aws_endpoints_keep_botocore_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -565,7 +597,8 @@ def test_aws_endpoints_keep_botocore_defaults(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-used")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    storage = S3Storage.from_url("s3://some-bucket/prefix", base=tmp_path)  # no request is made
+    settings = S3Settings(region="eu-west-3")  # AWS_REGION, read at the edge
+    storage = S3Storage.from_url("s3://some-bucket/prefix", base=tmp_path, settings=settings)  # no request
     assert storage.endpoint_url == "https://s3.eu-west-3.amazonaws.com"
     assert storage._client.meta.config.request_checksum_calculation == "when_supported"
     assert storage._client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}

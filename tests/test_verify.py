@@ -255,6 +255,12 @@ def test_a_feed_that_does_not_parse_or_lacks_required_tags(static: tuple[StaticS
     assert any("feedparser does not read the feed cleanly" in message for message in messages(report))
     assert any("not well-formed XML" in message for message in messages(report))
 
+    # The same hardened parser as import's: a feed declaring entities is refused, not half-read.
+    declared = feed.replace(b"<rss", b'<!DOCTYPE rss [<!ENTITY show "Penser">]>\n<rss', 1)
+    server.override("/feed.xml", data=declared)
+    report = verify_feed(server.url("/feed.xml"), settings=FAST)
+    assert any("the feed declares XML entities" in message for message in messages(report))
+
     server.override("/feed.xml", status=404)
     report = verify_feed(server.url("/feed.xml"), settings=FAST)
     assert messages(report) == [f"{server.url('/feed.xml')}: the feed answered 404, expected 200"]

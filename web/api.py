@@ -1,10 +1,9 @@
 """For other websites: the episode list as JSON, and oEmbed for episode pages, both with CORS.
 
 ``/api/episodes.json`` answers the document ``podcaster build`` writes to
-``feeds/episodes.json`` (the library's
-:func:`podcaster.feed.episodes_json.render_episodes_json`: its fields are
-documented there and in the README), for the whole show or, with
-``?season=N``, one season.
+``feeds/episodes.json`` (rendered by the library's :func:`podcaster.render_feeds`
+for the whole show, by :func:`podcaster.render_episodes_json` for one season with
+``?season=N``; its fields are documented there and in the README).
 """
 
 from __future__ import annotations
@@ -14,12 +13,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from podcaster.feed.episodes_json import render_episodes_json
+from podcaster import render_episodes_json
+from podcaster.models import document_content_type
 
 from .http import Body, Cached, cors_headers, respond
 from .render import allowed_origins, embed_snippet, html_safe_json
-from .site import Snapshot, current_site, snapshot
+from .site import Snapshot, snapshot
 
+EPISODES_JSON = "episodes.json"
 JSON_TYPE = "application/json; charset=utf-8"
 OEMBED_WIDTH = 640
 
@@ -101,9 +102,12 @@ def _season_argument(snap: Snapshot) -> int | None:
 
 
 def _episodes_body(snap: Snapshot, season: int | None) -> Body:
-    episodes = [p for p in snap.episodes if season is None or p.episode.season == season]
-    data = render_episodes_json(snap.public_show, episodes, now=current_site().clock())
-    return Body(data, JSON_TYPE, last_modified=snap.last_modified)
+    if season is None:
+        data = snap.feeds().documents[EPISODES_JSON]
+    else:
+        episodes = [p for p in snap.episodes if p.episode.season == season]
+        data = render_episodes_json(snap.public_show, episodes, now=snap.now)
+    return Body(data, document_content_type(EPISODES_JSON), last_modified=snap.last_modified)
 
 
 def _dimension(name: str) -> int | None:

@@ -15,10 +15,9 @@ from typing import Any
 
 from flask import Flask
 
+from podcaster import PodcastFolder, find_root
 from podcaster.errors import ConfigError
-from podcaster.folder.layout import find_root
-
-ENV_PREFIX = "PODCASTER_"
+from podcaster.settings import ENV_PREFIX, parse_moment
 
 
 def utc_now() -> datetime:
@@ -50,7 +49,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     # A function returning the aware "now": scheduled episodes appear when it passes their date.
     "CLOCK": (utc_now, None),
     # A fixed "now" (ISO 8601 with a time zone), as PODCASTER_NOW gives the CLI: preview a release date.
-    "NOW": (None, lambda text: _aware(text)),
+    "NOW": (None, lambda text: parse_moment(text, ENV_PREFIX + "NOW")),
 }
 
 
@@ -70,7 +69,7 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
         app.config["MEDIA_DIR"] = Path(app.config["MEDIA_DIR"])
     fixed = app.config["NOW"]
     if fixed is not None and app.config["CLOCK"] is utc_now:
-        fixed = _aware(fixed) if isinstance(fixed, str) else fixed
+        fixed = parse_moment(fixed, "NOW") if isinstance(fixed, str) else fixed
         app.config["CLOCK"] = lambda: fixed
     if not callable(app.config["CLOCK"]):
         raise ConfigError("CLOCK must be a function returning an aware datetime")
@@ -94,8 +93,9 @@ def resolve_root(value: object) -> Path:
     """The podcast folder: the given one, or the nearest upward from the working folder."""
     if value is not None:
         root = Path(str(value)).expanduser().resolve()
-        if not (root / "podcast.toml").is_file():
-            raise ConfigError(f"no podcast.toml in {root}", path=root)
+        show_file = PodcastFolder(root).show_file
+        if not show_file.is_file():
+            raise ConfigError(f"no {show_file.name} in {root}", path=root)
         return root
     return find_root(Path.cwd())
 
@@ -116,13 +116,6 @@ def _load_instance_file(app: Flask) -> None:
     python_file = folder / "config.py"
     if python_file.is_file():
         app.config.from_pyfile(str(python_file))
-
-
-def _aware(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2023-01-25T09:00:00+01:00")
-    return moment
 
 
 def _boolean(text: str) -> bool:

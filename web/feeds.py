@@ -1,4 +1,4 @@
-"""The RSS feeds over HTTP: the files ``podcaster build`` wrote, else rendered by the library in memory."""
+"""The RSS feeds over HTTP: the files ``podcaster build`` wrote, else the same documents rendered in memory."""
 
 from __future__ import annotations
 
@@ -6,35 +6,37 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from podcaster.feed.rss import render_feed
-from podcaster.models import Season
+from podcaster.models import document_content_type, season_feed_name, season_number
 
 from .http import Body, Cached, respond
-from .site import FEEDS_DIR, Snapshot, current_site, snapshot
+from .site import Snapshot, snapshot
 
-RSS_TYPE = "application/rss+xml; charset=utf-8"
+SHOW_FEED = "feed.xml"
 
 bp = Blueprint("feeds", __name__)
 
 
 @bp.get("/feed.xml")
 def show_feed() -> Response:
-    return _answer(snapshot(), "feed.xml", None)
+    return _answer(snapshot(), SHOW_FEED)
 
 
-@bp.get("/saison-<int:number>.xml")
-def season_feed(number: int) -> Response:
-    snap = snapshot()
-    season = snap.season(number)
-    if season is None:
+@bp.get("/<name>.xml")
+def season_feed(name: str) -> Response:
+    """A season's feed, at its file name as build writes it in feeds/ and publish puts it in storage."""
+    number = season_number(name)
+    if number is None:
         abort(404)
-    return _answer(snap, f"saison-{number}.xml", season)
+    snap = snapshot()
+    if snap.season(number) is None:
+        abort(404)
+    return _answer(snap, season_feed_name(number))
 
 
-def _answer(snap: Snapshot, name: str, season: Season | None) -> Response:
+def _answer(snap: Snapshot, name: str) -> Response:
     def make() -> Cached:
         return Cached(
-            feed_body(snap, name, season),
+            feed_body(snap, name),
             current_app.config["FEED_MAX_AGE"],
             # A feed is public: web players on other sites may read it.
             always=(("Access-Control-Allow-Origin", "*"),),
@@ -44,22 +46,14 @@ def _answer(snap: Snapshot, name: str, season: Season | None) -> Response:
     return respond(snap.cached(request.script_root + request.path, make))
 
 
-def feed_body(snap: Snapshot, name: str, season: Season | None) -> Body:
-    """The built file when there is one (what publish uploads); else the same feed rendered now."""
-    path = snap.root / FEEDS_DIR / name
+def feed_body(snap: Snapshot, name: str) -> Body:
+    """The built file when there is one (what publish uploads); else the library's document, rendered now."""
+    content_type = document_content_type(name)
+    path = snap.folder.feed_file(name)
     try:
         data = path.read_bytes()
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-        return Body(data, RSS_TYPE, last_modified=modified)
+        return Body(data, content_type, last_modified=modified)
     except FileNotFoundError:
         pass
-    urls = snap.show.urls
-    episodes = [p for p in snap.episodes if season is None or p.episode.season == season.number]
-    data = render_feed(
-        snap.public_show,
-        episodes,
-        self_url=urls.season_feed_url(season.number) if season else urls.feed,
-        season=season,
-        now=current_site().clock(),
-    )
-    return Body(data, RSS_TYPE, last_modified=snap.last_modified)
+    return Body(snap.feeds().documents[name], content_type, last_modified=snap.last_modified)

@@ -7,35 +7,14 @@ anything that could leave its folder (``..``, absolute paths, symbolic links).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from flask import Blueprint, Response, abort, current_app, send_file
 
-from podcaster.actions.publish import MEDIA_PREFIX
 from podcaster.errors import StorageError
-from podcaster.models import MIME_EXTENSIONS
+from podcaster.models import MEDIA_PREFIX, media_content_type
 
 from .site import current_site
 
 bp = Blueprint("media", __name__)
-
-# The library's audio table read backwards (first extension wins), and the assets publish puts beside it.
-CONTENT_TYPES: dict[str, str] = {
-    **{extension: mime for mime, extension in reversed(list(MIME_EXTENSIONS.items()))},
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".srt": "application/x-subrip; charset=utf-8",
-    ".json": "application/json",
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/rss+xml; charset=utf-8",
-}
-
-
-def content_type_for(key: str) -> str:
-    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
 
 
 @bp.get("/media/<path:key>")
@@ -55,7 +34,8 @@ def media(key: str) -> Response:
         abort(404)  # an unsafe key, or a link out of the folder: as if there were nothing
     if info is None:
         abort(404)
-    mimetype = info.content_type or content_type_for(key)
+    # What publish stored with the file; a file put there by hand is known by its suffix.
+    mimetype = info.content_type or media_content_type(key)
     response = send_file(
         path,
         mimetype=mimetype,

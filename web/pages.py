@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup
 
+from podcaster import Cue, page_transcript
 from podcaster.errors import PodcasterError
-from podcaster.media.transcripts import Cue, page_transcript
 from podcaster.models import Person, PublicEpisode, Season, Transcript
 
 from .i18n import iso_duration, strings

@@ -21,17 +21,15 @@ from pathlib import Path
 
 from flask import current_app
 
+from podcaster import Catalogue, Feeds, PodcastFolder, Resolver, load_catalogue, render_feeds
 from podcaster.errors import PodcasterError, Problem
-from podcaster.feed.public import Resolver
-from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.models import Episode, EpisodeType, PublicEpisode, PublicShow, Season, Show, ShowType
+from podcaster.models import EpisodeType, PublicEpisode, PublicShow, Season, Show, ShowType
 from podcaster.storage import LocalStorage, open_storage
 
 from .http import Cached
 from .i18n import interface_language
 
 EXTENSION = "podcaster"
-FEEDS_DIR = "feeds"
 _log = logging.getLogger(__name__)
 
 Signature = tuple[tuple[str, int, int], ...]
@@ -46,10 +44,14 @@ class Snapshot:
     episodes: tuple[PublicEpisode, ...]  # live, newest first
     valid_until: datetime | None  # the next scheduled date: the view changes then
     last_modified: datetime
+    now: datetime  # the moment this view was made for
+    resolver: Resolver = field(repr=False)  # read-only: a page request never writes
     skipped: tuple[Problem, ...] = ()
     by_slug: dict[str, PublicEpisode] = field(init=False)
     _answers: dict[str, Cached] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _feeds: Feeds | None = field(default=None, init=False, repr=False)
+    _feeds_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_slug = {public.episode.slug: public for public in self.episodes}
@@ -57,6 +59,10 @@ class Snapshot:
     @property
     def root(self) -> Path:
         return self.catalogue.root
+
+    @property
+    def folder(self) -> PodcastFolder:
+        return self.catalogue.folder
 
     @property
     def show(self) -> Show:
@@ -107,6 +113,14 @@ class Snapshot:
     def find(self, key: str) -> Cached | None:
         return self._answers.get(key)
 
+    def feeds(self) -> Feeds:
+        """The documents build writes, rendered by the library once for this view, when first asked for."""
+        with self._feeds_lock:
+            if self._feeds is None:
+                # Broken episodes were logged when this view was made; they stay out of the feeds too.
+                self._feeds = render_feeds(self.catalogue, self.now, self.resolver, skipped=[])
+            return self._feeds
+
 
 def _reading_order(public: PublicEpisode) -> tuple[int, int, int, datetime]:
     episode = public.episode
@@ -120,6 +134,7 @@ class Site:
 
     def __init__(self, root: Path, clock: Callable[[], datetime], reload_interval: float) -> None:
         self.root = root
+        self.folder = PodcastFolder(root)
         self.clock = clock
         self.reload_interval = reload_interval
         self._lock = threading.Lock()
@@ -172,23 +187,16 @@ class Site:
         return now
 
     def _resolve(self, catalogue: Catalogue, now: datetime, signature: Signature) -> Snapshot:
-        resolver = Resolver(catalogue)
+        # The site only reads what build and publish made: artwork not derived yet is left out.
+        resolver = Resolver(catalogue, derive=False)
         public_show = resolver.public_show()
-        episodes: list[PublicEpisode] = []
         skipped: list[Problem] = []
-        for episode in catalogue.live_episodes(now):
-            media = catalogue.lock.media(episode.guid)
-            if media is None:
-                skipped.append(Problem(episode.path, "no media facts yet: run 'podcaster build'"))
-                continue
-            try:
-                episodes.append(resolver.public_episode(episode, media))
-            except PodcasterError as error:
-                skipped.extend(error.problems)
+        episodes = resolver.public_episodes(now, skipped=skipped)
         for problem in skipped:
             # One broken episode must not take the whole site down; the producer sees why in the log.
             _log.warning("episode left out of the site: %s", problem)
-        upcoming = [episode.date for episode in catalogue.episodes if _scheduled(episode, now)]
+        for path in resolver.missing_artwork:
+            _log.warning("artwork left out of the site until 'podcaster build' derives it: %s", path)
         newest_file = max((mtime for _, mtime, _ in signature), default=0)
         newest = datetime.fromtimestamp(newest_file / 1e9, UTC)
         if episodes:
@@ -197,18 +205,22 @@ class Site:
             catalogue=catalogue,
             public_show=public_show,
             episodes=tuple(episodes),
-            valid_until=min(upcoming) if upcoming else None,
+            valid_until=catalogue.next_release(now),
             last_modified=newest.replace(microsecond=0),
+            now=now,
+            resolver=resolver,
             skipped=tuple(skipped),
         )
 
     def _files_signature(self) -> Signature:
         """Times and sizes of every file the site is made from: cheap to take, changes on any edit."""
         entries: list[tuple[str, int, int]] = []
-        for path in (self.root / "podcast.toml", self.root / "podcast.lock"):
+        folder = self.folder
+        for path in (folder.show_file, folder.lock_file):
             _add(entries, str(path))
-        for folder in (self.root / "episodes", self.root / FEEDS_DIR):
-            entries.extend(_walk(str(folder)))
+        # The artwork cache too: a build that derives a cover shows it without a restart.
+        for directory in (folder.episodes_dir, folder.feeds_dir, folder.artwork_cache):
+            entries.extend(_walk(str(directory)))
         if self._catalogue is not None:
             show = self._catalogue.show
             for artwork in (show.artwork, *(season.artwork for season in show.seasons)):
@@ -226,10 +238,6 @@ class Site:
                 storage = opened if isinstance(opened, LocalStorage) else None
             self._storage = (url, storage)
         return self._storage[1]
-
-
-def _scheduled(episode: Episode, now: datetime) -> bool:
-    return not episode.draft and episode.date > now
 
 
 def _add(entries: list[tuple[str, int, int]], path: str) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +9,8 @@ from pathlib import Path
 
 from podcaster.errors import CatalogueError, PodcasterError
 from podcaster.folder.catalogue import load_catalogue
-from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.folder.lockfile import load_lock
 from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
@@ -28,13 +26,6 @@ class AddedEpisode:
     number: int | None
     media: MediaInfo
     artwork: Path | None
-
-
-def slugify(text: str) -> str:
-    """An ASCII slug: « Épisode 1 : la ville » → ``episode-1-la-ville``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "episode"
 
 
 def add_episode(
@@ -96,13 +87,7 @@ def add_episode(
         front["image"] = Path("../..", artwork.relative_to(root)).as_posix()
     if draft:
         front["draft"] = True
-    lines = (
-        ["---"]
-        + [f"{key}: {_yaml_scalar(value)}" for key, value in front.items() if value is not None]
-        + ["---"]
-    )
-    notes = (tags.comment or "").strip()
-    text = "\n".join(lines) + "\n" + (notes + "\n" if notes else "")
+    text = render_episode_file(front, (tags.comment or "").strip())
 
     target.parent.mkdir(parents=True, exist_ok=True)
     lock = load_lock(root)
@@ -146,12 +131,3 @@ def _save_artwork(root: Path, audio: Path, slug: str) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(artwork.data)
     return path
-
-
-def _yaml_scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    # A JSON string is a valid YAML scalar: quotes, colons and accents stay safe.
-    return json.dumps(str(value), ensure_ascii=False)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from podcaster.errors import Problem, Severity
+from podcaster.errors import MediaError, PodcasterError, Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
-from podcaster.folder.catalogue import Catalogue
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.mediafacts import refresh_media
 from podcaster.media import artwork_problems, episode_chapter_problems, episode_transcript_problems
 from podcaster.models import Episode, EpisodeType
+
+if TYPE_CHECKING:
+    from podcaster.media.loudness import Loudness
 
 MAX_DESCRIPTION_BYTES = 4000
 # Loudness targets (LUFS, ±1 LU) as Apple and the AES recommend for spoken word: a mono file
@@ -22,6 +28,46 @@ MP3_MIN_BITRATES = {1: 64_000, 2: 96_000}  # below this, speech in MP3 sounds th
 USUAL_SAMPLE_RATES = (44_100, 48_000)
 APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Every problem found, in the order found, and how many episodes were looked at."""
+
+    problems: list[Problem] = field(default_factory=list)
+    episode_count: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.is_error]
+
+    @property
+    def exit_status(self) -> int:
+        """1 when any problem is an error (the show would be refused somewhere), else 0."""
+        return 1 if self.errors else 0
+
+
+def check(root: Path, now: datetime, *, audio: bool = True, progress: Progress | None = None) -> CheckResult:
+    """Check the podcast folder *root*: catalogue, media facts, artwork and, with *audio*, how it sounds.
+
+    A catalogue that does not load raises; media that cannot be probed is a problem among the others.
+    """
+    catalogue = load_catalogue(root)
+    problems: list[Problem] = []
+    try:
+        refresh_media(catalogue)
+    except PodcasterError as error:
+        problems.extend(error.problems)
+    problems.extend(check_catalogue(catalogue, now))
+    if audio:
+        problems.extend(check_audio(catalogue, progress))
+    return CheckResult(problems=problems, episode_count=len(catalogue.episodes))
 
 
 def check_catalogue(catalogue: Catalogue, now: datetime) -> list[Problem]:
@@ -112,14 +158,12 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
             yield from check_artwork(image, path)
 
 
-def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = None) -> list[Problem]:
+def check_audio(catalogue: Catalogue, progress: Progress | None = None) -> list[Problem]:
     """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
 
-    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.actions.loudness`);
-    the other figures come from the lock file's media facts.
+    Loudness is measured by decoding the audio once per content (:func:`measure_episodes`); the
+    other figures come from the lock file's media facts.
     """
-    from podcaster.actions.loudness import measure_episodes  # numpy, SciPy, PyAV: only to check audio
-
     measured, problems = measure_episodes(catalogue, progress)
 
     def warn(episode: Episode, message: str) -> None:
@@ -158,3 +202,39 @@ def check_audio(catalogue: Catalogue, progress: Callable[[str], None] | None = N
                 " level or use a limiter so peaks stay under −1 dBFS",
             )
     return problems
+
+
+def measure_episodes(
+    catalogue: Catalogue, progress: Progress | None = None
+) -> tuple[dict[str, Loudness], list[Problem]]:
+    """The loudness of each episode (by GUID) whose facts are known, from the cache or its audio here.
+
+    Each audio content is decoded once: the podcast folder's loudness cache remembers it.
+    Episodes whose audio is neither measured before nor on this machine are left out;
+    audio that cannot be decoded is a warning naming the episode file.
+    """
+    from podcaster.media.loudness import LoudnessCache  # numpy, SciPy and PyAV: only when audio is measured
+
+    cache = LoudnessCache(catalogue.folder.loudness_cache)
+    measured: dict[str, Loudness] = {}
+    problems: list[Problem] = []
+    for episode in catalogue.episodes:
+        media = catalogue.lock.media(episode.guid)
+        if media is None or episode.audio_is_remote:
+            continue
+        found = cache.get(media.sha256)
+        audio = episode.audio_path(catalogue.root)
+        if found is None and audio.is_file():
+            if progress:
+                progress(f"measuring the loudness of {episode.audio}")
+            try:
+                found = cache.measure(audio, media.sha256)
+            except MediaError as error:
+                problems.extend(
+                    Problem(episode.path, f"audio {episode.audio}: {p.message}", None, Severity.WARNING)
+                    for p in error.problems
+                )
+        if found is not None:
+            measured[episode.guid] = found
+    cache.save()
+    return measured, problems

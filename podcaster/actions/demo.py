@@ -1,21 +1,26 @@
 """The demo: a copy of a catalogue whose public URLs point at a local server, with sample audio.
 
-:func:`prepare_demo` only prepares files; building, publishing to the local
-folder and serving are the command's job (``podcaster demo``).
+:func:`run_demo` prepares the copy (:func:`prepare_demo`) and publishes it to
+its local folder; serving it is the command's job (``podcaster demo``). The
+sample audio needs ``lameenc``, the ``demo`` extra: this module is not
+re-exported by :mod:`podcaster.actions`, so a lean install never imports it.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from podcaster.actions.publish import PublishResult, publish
 from podcaster.actions.sample_audio import write_sample_audio
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import parse_front_matter
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
+from podcaster.folder.showwriter import retarget
+from podcaster.settings import Settings
 
 DEMO_SECONDS = 24.0
 DEMO_STORAGE = "file://public"
@@ -24,11 +29,28 @@ DEMO_CHAPTERS = {
     "fr": ("Ouverture", "Sur le terrain", "Les questions", "Pour conclure"),
     "en": ("Opening", "In the field", "The questions", "To conclude"),
 }
-_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(?:#.*)?$")
-_ARRAY_TABLE = re.compile(r"^\s*\[\[")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    root: Path  # the demo's podcast folder, ready to serve
+    base_url: str
+    published: PublishResult
+
+
+def run_demo(
+    source_root: Path,
+    work_dir: Path,
+    base_url: str,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Copy the catalogue in *source_root* into *work_dir* with sample audio, and publish it there."""
+    root = prepare_demo(source_root, work_dir, base_url, progress=progress)
+    return DemoResult(root=root, base_url=base_url, published=publish(root, settings=settings, reporter=None))
 
 
 def prepare_demo(
@@ -87,27 +109,4 @@ def prepare_demo(
 
 def demo_toml(text: str, feed_url: str) -> str:
     """*text* of a podcast.toml with the feed URL replaced, media and site URLs dropped, storage local."""
-    lines: list[str] = []
-    table = ""
-    seen = {"urls": False, "storage": False}
-    for line in text.splitlines():
-        header = _TABLE.match(line)
-        if header or _ARRAY_TABLE.match(line):
-            table = header.group(1) if header else ""
-            seen.update({table: True} if table in seen else {})
-            lines.append(line)
-            continue
-        key = _KEY.match(line)
-        if table == "urls" and key:
-            if key.group(1) == "feed":
-                lines.append(f"feed = {json.dumps(feed_url)}")
-            continue  # media and site follow from the feed URL
-        if table == "storage" and key and key.group(1) == "url":
-            lines.append(f"url = {json.dumps(DEMO_STORAGE)}")
-            continue
-        lines.append(line)
-    if not seen["urls"]:
-        lines += ["", "[urls]", f"feed = {json.dumps(feed_url)}"]
-    if not seen["storage"]:
-        lines += ["", "[storage]", f"url = {json.dumps(DEMO_STORAGE)}"]
-    return "\n".join(lines) + "\n"
+    return retarget(text, feed_url, DEMO_STORAGE)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.showwriter import ARTWORK_EXAMPLE, TomlValue, render_table, season_table
 
 _GITIGNORE = "/public/\n/audio/\n/.podcaster/\n"
 
@@ -40,30 +40,25 @@ def init_podcast(
         if language.startswith("fr")
         else f"{title}, a podcast by {author}."
     )
-    season_name = "Saison 1" if language.startswith("fr") else "Season 1"
-    owner = f"\n[show.owner]\nname = {_toml(author)}\nemail = {_toml(email)}\n" if email else ""
-    text = f"""# Only [urls].feed is required: the media URL defaults to media/ beside the feed, the site to its origin.
-
-[show]
-title = {_toml(title)}
-description = {_toml(description)}
-language = {_toml(language)}
-author = {_toml(author)}
-explicit = false
-type = "episodic"
-categories = []
-# artwork = "artwork/cover.jpg"   # square JPEG or PNG, 1400 to 3000 px
-{owner}
-[urls]
-feed = {_toml(feed_url)}
-
-[storage]
-url = "file://public"
-
-[[seasons]]
-number = 1
-name = {_toml(season_name)}
-"""
+    show: dict[str, TomlValue | None] = {
+        "title": title,
+        "description": description,
+        "language": language,
+        "author": author,
+        "explicit": False,
+        "type": "episodic",
+        "categories": [],
+        "artwork": None,
+    }
+    tables = [
+        "# Only [urls].feed is required: the media URL defaults to media/ beside the feed, the site to its origin.\n",
+        render_table("show", show, examples={"artwork": ARTWORK_EXAMPLE}),
+        *([render_table("show.owner", {"name": author, "email": email})] if email else []),
+        render_table("urls", {"feed": feed_url}),
+        render_table("storage", {"url": "file://public"}),
+        season_table(1, "Saison 1" if language.startswith("fr") else "Season 1"),
+    ]
+    text = "\n".join(tables)
     podcast.season_dir(1).mkdir(parents=True, exist_ok=True)
     podcast.feeds_dir.mkdir(exist_ok=True)
     gitignore = folder / ".gitignore"
@@ -71,8 +66,3 @@ name = {_toml(season_name)}
         gitignore.write_text(_GITIGNORE, encoding="utf-8")
     target.write_text(text, encoding="utf-8")
     return target
-
-
-def _toml(value: str | None) -> str:
-    # JSON strings are valid TOML basic strings, escapes included.
-    return json.dumps(value or "", ensure_ascii=False)

@@ -9,11 +9,16 @@ nothing new sends no object at all.
 
 The order keeps every live feed whole at every moment:
 
-1. load and validate, probe what changed, render every feed in memory;
-2. plan from one listing: each object new, changed or unchanged;
+1. load and validate, probe what changed (while the storage is opened and
+   listed: neither waits for the other), render every feed in memory;
+2. plan from that one listing: each object new, changed or unchanged
+   (:mod:`podcaster.actions.publishplan`);
 3. upload media and assets, each verified (:meth:`~podcaster.storage.Storage.put_file`:
    a HEAD for size and sha256, a ranged GET answering 206 with the right type);
-4. upload the feeds, ``feed.xml`` last, each checked with a HEAD;
+   audio this run has just hashed is not read again to hash it
+   (:mod:`podcaster.actions.publishsend`);
+4. upload the feeds, each checked with a HEAD: the season feeds and
+   ``episodes.json`` together, then ``feed.xml`` alone, last;
 5. with ``prune``, delete the media no episode uses any more;
 6. write the lock file, atomically, last; then ping the show's WebSub hubs
    for the feeds that changed.
@@ -28,121 +33,47 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
-import re
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
-from podcaster.actions.build import BuildResult, write_feeds
-from podcaster.errors import ConfigError, PodcasterError, Problem, StorageError
-from podcaster.feed.documents import render_feeds
-from podcaster.feed.public import Resolver, audio_key
+from podcaster.actions.build import write_feeds
+from podcaster.actions.publishplan import (
+    FEED_CACHE,
+    MEDIA_CACHE,
+    MEDIA_PREFIX,
+    Change,
+    Plan,
+    PlannedObject,
+    make_plan,
+)
+from podcaster.actions.publishsend import SMALL_UPLOADS, Hashed, PublishReporter, PublishResult, execute
+from podcaster.errors import PodcasterError, Problem
 from podcaster.feed.websub import announce
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.lockfile import Publication
-from podcaster.folder.mediafacts import refresh_media
-from podcaster.storage import ObjectInfo, S3Storage, Storage, TransferSettings, open_storage
+from podcaster.folder.mediafacts import ProbeCache, refresh_media
+from podcaster.media import file_signature
+from podcaster.settings import S3Settings, Settings
+from podcaster.storage import ObjectInfo, Storage, open_storage
 
-MEDIA_PREFIX = "media/"
-MEDIA_CACHE = "public, max-age=31536000, immutable"
-FEED_CACHE = "public, max-age=300"
-_FEED_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
-SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
-
-# How large files are cut for S3, read when a publish starts (never at import). The
-# defaults suit audio; tests and slow or flaky uplinks may want smaller parts.
-THRESHOLD_ENV = "PODCASTER_S3_MULTIPART_THRESHOLD"
-PART_SIZE_ENV = "PODCASTER_S3_PART_SIZE"
-CONCURRENCY_ENV = "PODCASTER_S3_CONCURRENCY"
-_SIZE = re.compile(r"(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-
-
-class Change(StrEnum):
-    NEW = "new"
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class PlannedObject:
-    key: str
-    change: Change
-    size: int
-    content_type: str
-    cache_control: str
-    source: Path | None = None  # None for feeds (sent from memory) and audio kept only in storage
-    data: bytes | None = None
-    sha256: str = ""
-    guid: str | None = None  # set for an episode's audio, to record its publication
-
-    @property
-    def is_feed(self) -> bool:
-        return self.data is not None and not self.key.startswith(MEDIA_PREFIX)
-
-
-@dataclass(frozen=True)
-class Plan:
-    storage_url: str
-    media: tuple[PlannedObject, ...] = ()
-    feeds: tuple[PlannedObject, ...] = ()  # in upload order: feed.xml last
-    deletions: tuple[PlannedObject, ...] = ()
-
-    @property
-    def objects(self) -> list[PlannedObject]:
-        return [*self.media, *self.feeds, *self.deletions]
-
-    @property
-    def uploads(self) -> list[PlannedObject]:
-        return [item for item in (*self.media, *self.feeds) if item.change is not Change.UNCHANGED]
-
-    @property
-    def upload_bytes(self) -> int:
-        return sum(item.size for item in self.uploads)
-
-    @property
-    def unchanged(self) -> list[PlannedObject]:
-        return [item for item in (*self.media, *self.feeds) if item.change is Change.UNCHANGED]
-
-
-@dataclass
-class PublishResult:
-    plan: Plan
-    uploaded: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    build: BuildResult = field(default_factory=BuildResult)
-    announced: list[str] = field(default_factory=list)  # feed URLs WebSub hubs were told of
-    warnings: list[Problem] = field(default_factory=list)
-
-
-class PublishReporter:
-    """Hooks the CLI fills in for progress bars; the library never prints.
-
-    ``file_started``, ``bytes_sent`` and ``file_done`` are called from upload
-    worker threads, several files at once (small files are sent in parallel).
-    """
-
-    def message(self, text: str) -> None:
-        """A line of news (probing, a step starting)."""
-
-    def start(self, plan: Plan) -> None:
-        """The plan is known; uploads are about to start."""
-
-    def file_started(self, item: PlannedObject) -> None:
-        """An upload starts."""
-
-    def bytes_sent(self, item: PlannedObject, count: int) -> None:
-        """*count* more bytes of *item* were sent (negative when a part is re-sent)."""
-
-    def file_done(self, item: PlannedObject) -> None:
-        """An upload finished and was verified."""
+__all__ = [
+    "FEED_CACHE",
+    "MEDIA_CACHE",
+    "MEDIA_PREFIX",
+    "SMALL_UPLOADS",
+    "Change",
+    "Plan",
+    "PlannedObject",
+    "PublishReporter",
+    "PublishResult",
+    "make_plan",
+    "open_target",
+    "publish",
+    "publishing_lock",
+]
 
 
 @contextlib.contextmanager
@@ -179,137 +110,9 @@ def publishing_lock(root: Path) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def transfer_settings(environ: Mapping[str, str] | None = None) -> TransferSettings | None:
-    """Multipart settings from ``PODCASTER_S3_*`` variables, or ``None`` to keep the tuned defaults.
-
-    Sizes are bytes, or a number with ``K``/``M``/``G`` (binary: ``5M`` is 5 MiB).
-    Given only a threshold, parts are no larger than it. S3 refuses parts under
-    5 MiB (but the last), so smaller part sizes are raised to 5 MiB.
-    """
-    environ = os.environ if environ is None else environ
-    given = {name: environ.get(name, "").strip() for name in (THRESHOLD_ENV, PART_SIZE_ENV, CONCURRENCY_ENV)}
-    if not any(given.values()):
-        return None
-    default = TransferSettings()
-    threshold = _size(THRESHOLD_ENV, given[THRESHOLD_ENV]) if given[THRESHOLD_ENV] else default.threshold
-    part_size = (
-        _size(PART_SIZE_ENV, given[PART_SIZE_ENV])
-        if given[PART_SIZE_ENV]
-        else min(default.part_size, threshold)
-    )
-    concurrency = default.concurrency
-    if given[CONCURRENCY_ENV]:
-        if not given[CONCURRENCY_ENV].isdigit() or not 1 <= int(given[CONCURRENCY_ENV]) <= 64:
-            raise ConfigError(f"{CONCURRENCY_ENV}={given[CONCURRENCY_ENV]!r}: give a number from 1 to 64")
-        concurrency = int(given[CONCURRENCY_ENV])
-    return TransferSettings(threshold=threshold, part_size=part_size, concurrency=concurrency)
-
-
-def _size(name: str, text: str) -> int:
-    match = _SIZE.fullmatch(text)
-    if match is None or int(match.group(1)) == 0:
-        raise ConfigError(f"{name}={text!r}: give a size in bytes, or with K, M or G (e.g. 16M)")
-    unit = (match.group(2) or "").lower()[:1]
-    return int(match.group(1)) * _UNITS[unit]
-
-
-def open_target(url: str, root: Path, transfer: TransferSettings | None = None) -> Storage:
-    """Open the storage to publish to, with *transfer* (or the environment's) settings for S3."""
-    transfer = transfer or transfer_settings()
-    if transfer is not None and url.partition("://")[0].lower() == "s3":
-        return S3Storage.from_url(url, base=root, transfer=transfer)
-    return open_storage(url, base=root)
-
-
-def make_plan(
-    catalogue: Catalogue, storage: Storage, now: datetime, *, prune: bool = False
-) -> tuple[Plan, dict[str, bytes]]:
-    """Compare what the catalogue needs with one listing of the storage; nothing is sent.
-
-    Returns the plan and the feed documents by name. Raises before any upload
-    if an episode cannot be published (invalid, or its audio neither here nor online).
-    """
-    resolver = Resolver(catalogue)
-    feeds = render_feeds(catalogue, now, resolver)  # validates every live episode
-    existing = storage.list()
-    media: dict[str, PlannedObject] = {}
-
-    # Scheduled episodes' audio goes up early too, so the feed that names them later finds it there.
-    for episode in catalogue.episodes:
-        facts = catalogue.lock.media(episode.guid)
-        if episode.draft or episode.audio_is_remote or facts is None:
-            continue
-        resolver.public_episode(episode, facts)  # resolves its artwork, chapters and transcripts as assets
-        key = MEDIA_PREFIX + audio_key(episode, facts)
-        known = existing.get(key)
-        audio = episode.audio_path(catalogue.root)
-        source: Path | None = audio
-        if not audio.is_file():
-            # Built on another machine from the lock file: fine if storage already holds it whole.
-            if known is None or known.size != facts.size:
-                found = "not in storage" if known is None else f"{known.size:,} bytes in storage"
-                raise StorageError(
-                    f"the audio {episode.audio} is not on this machine and '{key}' is {found} "
-                    f"(expected {facts.size:,} bytes); publish from where the audio is",
-                    path=episode.path,
-                )
-            source = None
-        media[key] = PlannedObject(
-            key=key,
-            change=_media_change(known, facts.size, facts.sha256),
-            size=facts.size,
-            content_type=facts.mime_type,
-            cache_control=MEDIA_CACHE,
-            source=source,
-            sha256=facts.sha256,
-            guid=episode.guid,
-        )
-    for asset in resolver.assets():
-        key = MEDIA_PREFIX + asset.key
-        media.setdefault(
-            key,
-            PlannedObject(
-                key=key,
-                change=_media_change(existing.get(key), asset.size, asset.sha256),
-                size=asset.size,
-                content_type=asset.content_type,
-                cache_control=MEDIA_CACHE,
-                source=asset.source if asset.data is None else None,
-                data=asset.data,  # generated chapters JSON
-                sha256=asset.sha256,
-            ),
-        )
-    # The whole-show feed goes last of all: apps poll it first.
-    names = sorted(feeds.documents, key=lambda name: (name == "feed.xml", name))
-    planned_feeds = []
-    for name in names:
-        data = feeds.documents[name]
-        sha = hashlib.sha256(data).hexdigest()
-        planned_feeds.append(
-            PlannedObject(
-                key=name,
-                change=_feed_change(existing.get(name), data, sha, catalogue.lock.feeds.get(name)),
-                size=len(data),
-                content_type=_FEED_TYPES.get(Path(name).suffix, "application/octet-stream"),
-                cache_control=FEED_CACHE,
-                data=data,
-                sha256=sha,
-            )
-        )
-    deletions = []
-    if prune:
-        deletions = [
-            PlannedObject(key=key, change=Change.DELETE, size=info.size, content_type="", cache_control="")
-            for key, info in existing.items()
-            if key.startswith(MEDIA_PREFIX) and key not in media
-        ]
-    plan = Plan(
-        storage_url=storage.url,
-        media=tuple(media.values()),
-        feeds=tuple(planned_feeds),
-        deletions=tuple(deletions),
-    )
-    return plan, feeds.documents
+def open_target(url: str, root: Path, settings: S3Settings | None = None) -> Storage:
+    """Open the storage to publish to, with *settings* for S3."""
+    return open_storage(url, base=root, settings=settings)
 
 
 def publish(
@@ -320,15 +123,16 @@ def publish(
     dry_run: bool = False,
     prune: bool = False,
     reporter: PublishReporter | None = None,
-    transfer: TransferSettings | None = None,
+    settings: Settings | None = None,
 ) -> PublishResult:
     """Take the catalogue live; on any failure the feeds already online stay as they were.
 
-    *transfer* tunes S3 multipart uploads (default: from ``PODCASTER_S3_*``,
-    else the tuned defaults). A dry run plans from one listing and changes
+    *settings* give the S3 client's (see :mod:`podcaster.settings`) and the
+    moment it is (default: the real clock). A dry run plans from one listing and changes
     nothing, in storage or in the lock file; it does not take the publish lock.
     """
-    now = now or datetime.now(UTC)
+    settings = settings or Settings()
+    now = now or settings.clock()
     reporter = reporter or PublishReporter()
     root = root.resolve()
     if not PodcastFolder(root).show_file.is_file():
@@ -336,9 +140,10 @@ def publish(
     with contextlib.nullcontext() if dry_run else publishing_lock(root):
         catalogue = load_catalogue(root)
         lock_before = _lock_state(catalogue)
-        refresh_media(catalogue, reporter.message)
-        storage = open_target(storage_url or catalogue.show.storage, root, transfer)
-        plan, documents = make_plan(catalogue, storage, now, prune=prune)
+        storage, existing, probed = _probe_and_list(
+            catalogue, storage_url or catalogue.show.storage, settings, reporter
+        )
+        plan, documents = make_plan(catalogue, storage, now, prune=prune, existing=existing)
         result = PublishResult(plan=plan)
         if dry_run:
             return result
@@ -349,7 +154,7 @@ def publish(
         )
         reporter.start(plan)
         try:
-            _execute(storage, plan, catalogue, reporter, result)
+            execute(storage, plan, catalogue, reporter, result, _just_hashed(catalogue, probed))
         except PodcasterError as error:
             raise _stopped(error, plan, result) from error
         write_feeds(catalogue.folder, documents, result.build)
@@ -362,109 +167,39 @@ def publish(
         return result
 
 
-def _execute(
-    storage: Storage, plan: Plan, catalogue: Catalogue, reporter: PublishReporter, result: PublishResult
-) -> None:
-    to_send = [item for item in plan.media if item.change is not Change.UNCHANGED]
-    for item in plan.media:
-        if item.change is Change.UNCHANGED:
-            _record(catalogue, item)
-    # A large file is already sent in parallel parts: one at a time. Small files (artwork, transcripts,
-    # short episodes) cost a few round trips each, mostly waiting: several at once.
-    threshold = storage.transfer.threshold if isinstance(storage, S3Storage) else TransferSettings().threshold
-    for item in to_send:
-        if item.size >= threshold:
-            _upload(storage, item, reporter)
-            result.uploaded.append(item.key)
-            _record(catalogue, item)
-    small = [item for item in to_send if item.size < threshold]
-    if small:
-        with ThreadPoolExecutor(min(SMALL_UPLOADS, len(small)), thread_name_prefix="upload") as pool:
-            futures = {pool.submit(_upload, storage, item, reporter): item for item in small}
-            try:
-                for future in as_completed(futures):
-                    future.result()  # the first failure stops the publish
-                    result.uploaded.append(futures[future].key)
-                    _record(catalogue, futures[future])  # in this thread: the lock is not shared
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)  # uploads under way end; no new one starts
-                raise
-    # Every object a feed names is online and verified: the feeds may go up now.
-    for item in plan.feeds:
-        if item.change is not Change.UNCHANGED:
-            _put_feed(storage, item, reporter)
-            result.uploaded.append(item.key)
-        catalogue.lock.feeds[item.key] = item.sha256
-    for item in plan.deletions:
-        storage.delete(item.key)
-        result.deleted.append(item.key)
+def _probe_and_list(
+    catalogue: Catalogue, url: str, settings: Settings, reporter: PublishReporter
+) -> tuple[Storage, dict[str, ObjectInfo], list[Path]]:
+    """Probe the new audio while the storage is opened and listed: neither needs the other.
+
+    The probe runs beside (it is local and bounded); the storage's errors wait
+    for it, so that a bad audio file is still what is reported first.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="probe") as pool:
+        probed = pool.submit(refresh_media, catalogue, reporter.message)
+        try:
+            storage = open_target(url, catalogue.root, settings.s3)
+            existing = storage.list()
+        except PodcasterError:
+            probed.result()  # a probe error comes first, as when the steps ran one after the other
+            raise
+        return storage, existing, probed.result()
 
 
-def _media_change(known: ObjectInfo | None, size: int, sha256: str) -> Change:
-    if known is None:
-        return Change.NEW
-    # Keys are content-hashed and objects appear whole: the same key and size is the same object.
-    # A backend that knows the sha256 from its listing (a local folder) gets a stricter check.
-    if known.size != size or (known.sha256 is not None and known.sha256 != sha256):
-        return Change.CHANGED
-    return Change.UNCHANGED
+def _just_hashed(catalogue: Catalogue, probed: list[Path]) -> dict[Path, Hashed]:
+    """The audio this run probed and has not changed since, with its (size, mtime_ns) and sha256.
 
-
-def _feed_change(known: ObjectInfo | None, data: bytes, sha256: str, recorded: str | None) -> Change:
-    """Whether the feed online differs from *data*, from the listing alone (feeds keep their key)."""
-    if known is None:
-        return Change.NEW
-    if known.size != len(data):
-        return Change.CHANGED
-    if known.sha256 is not None:
-        return Change.UNCHANGED if known.sha256 == sha256 else Change.CHANGED
-    # S3 listings give no metadata, but the ETag of an object put in one request is its MD5 on
-    # AWS (unencrypted or SSE-S3), MinIO, SeaweedFS, R2, Scaleway, OVH...; where it is not (SSE-KMS),
-    # the lock file's record of what the last publish sent stands in.
-    if known.etag == hashlib.md5(data, usedforsecurity=False).hexdigest() or recorded == sha256:
-        return Change.UNCHANGED
-    return Change.CHANGED
-
-
-def _upload(storage: Storage, item: PlannedObject, reporter: PublishReporter) -> None:
-    if item.data is not None:  # made in memory (JSON chapters): put, then checked with a HEAD
-        _put_feed(storage, item, reporter)
-        return
-    if item.source is None:  # only unchanged audio kept in storage has no source; never planned to upload
-        raise StorageError(f"'{item.key}' has no local file to upload", path=storage.url)
-    reporter.file_started(item)
-    storage.put_file(
-        item.key,
-        item.source,
-        content_type=item.content_type,
-        cache_control=item.cache_control,
-        sha256=item.sha256,
-        progress=lambda count: reporter.bytes_sent(item, count),
-    )
-    reporter.file_done(item)
-
-
-def _put_feed(storage: Storage, item: PlannedObject, reporter: PublishReporter) -> None:
-    """Put a feed, then check with a HEAD that the store holds exactly it (put_bytes alone does not)."""
-    assert item.data is not None
-    reporter.file_started(item)
-    storage.put_bytes(item.key, item.data, content_type=item.content_type, cache_control=item.cache_control)
-    reporter.bytes_sent(item, item.size)
-    info = storage.head(item.key)
-    where = f"{storage.url.rstrip('/')}/{item.key}"
-    if info is None:
-        raise StorageError(f"'{item.key}' is missing right after its upload", path=where)
-    if info.size != item.size or info.sha256 != item.sha256:
-        raise StorageError(
-            f"'{item.key}' holds {info.size:,} bytes with sha256 {info.sha256 or 'none'} after upload, "
-            f"expected {item.size:,} bytes with sha256 {item.sha256}",
-            path=where,
-        )
-    if info.content_type is not None and info.content_type != item.content_type:
-        raise StorageError(
-            f"'{item.key}' is served as {info.content_type!r}, expected {item.content_type!r}", path=where
-        )
-    reporter.file_done(item)
+    The probe cache holds the signature each file had before it was read, so a file
+    changed while it was probed, or since, is not among them.
+    """
+    cache = ProbeCache(catalogue.folder.probe_cache)
+    found = {}
+    for path in probed:
+        signature = file_signature(path)
+        sha256 = cache.sha256(path, signature)
+        if sha256 is not None:
+            found[path] = Hashed(signature, sha256)
+    return found
 
 
 def _stopped(error: PodcasterError, plan: Plan, result: PublishResult) -> PodcasterError:
@@ -494,21 +229,3 @@ def _lock_state(catalogue: Catalogue) -> tuple[object, ...]:
     """What the lock file holds, to compare (its records are frozen; serialising 500 costs 0.1 s)."""
     lock = catalogue.lock
     return dict(lock.episodes), dict(lock.assets), dict(lock.feeds)
-
-
-def _record(catalogue: Catalogue, item: PlannedObject) -> None:
-    publication = Publication(
-        key=item.key,
-        url=catalogue.show.urls.media_url(item.key.removeprefix(MEDIA_PREFIX)),
-        sha256=item.sha256,
-        size=item.size,
-    )
-    if item.guid is not None:
-        catalogue.lock.record_publication(item.guid, publication)
-    elif item.source is not None:
-        # Assets are recorded by their path in the podcast folder (absolute when outside it).
-        source = item.source
-        name = (
-            str(source.relative_to(catalogue.root)) if source.is_relative_to(catalogue.root) else str(source)
-        )
-        catalogue.lock.assets[name] = publication

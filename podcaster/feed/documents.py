@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from podcaster.errors import Problem
 from podcaster.feed.episodes_json import render_episodes_json
 from podcaster.feed.public import Resolver
 from podcaster.feed.rss import render_feed
@@ -24,11 +25,20 @@ class Feeds:
     episodes: list[PublicEpisode]
 
 
-def render_feeds(catalogue: Catalogue, now: datetime, resolver: Resolver | None = None) -> Feeds:
-    """Render feed.xml, one feed per season and episodes.json, all in memory."""
+def render_feeds(
+    catalogue: Catalogue,
+    now: datetime,
+    resolver: Resolver | None = None,
+    *,
+    skipped: list[Problem] | None = None,
+) -> Feeds:
+    """Render feed.xml, one feed per season and episodes.json, all in memory.
+
+    A broken episode raises, unless *skipped* is given: see :meth:`Resolver.public_episodes`.
+    """
     resolver = resolver or Resolver(catalogue)
     public_show = resolver.public_show()
-    episodes = resolver.public_episodes(now)
+    episodes = resolver.public_episodes(now, skipped=skipped)
     urls = catalogue.show.urls
     documents = {
         "feed.xml": render_feed(public_show, episodes, self_url=urls.feed, now=now),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from podcaster.errors import CatalogueError, Problem, raise_if_errors
+from podcaster.errors import CatalogueError, PodcasterError, Problem, raise_if_errors
 from podcaster.folder.catalogue import Catalogue
 from podcaster.media import (
     CHAPTERS_TYPE,
@@ -21,11 +21,19 @@ from podcaster.media import (
     DerivedArtwork,
     derive_artwork,
     episode_chapters,
+    find_derived_artwork,
     read_transcript,
 )
-from podcaster.models import Episode, MediaInfo, PublicEpisode, PublicShow, Thumbnail, Transcript, season_name
-
-_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+from podcaster.models import (
+    Episode,
+    MediaInfo,
+    PublicEpisode,
+    PublicShow,
+    Thumbnail,
+    Transcript,
+    media_content_type,
+    season_name,
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,7 @@ def asset_for(path: Path, folder: str) -> Asset:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     sha = digest.hexdigest()
-    suffix = path.suffix.lower()
-    content_type = _IMAGE_TYPES.get(suffix) or _TEXT_TYPES.get(suffix, "application/octet-stream")
+    content_type = media_content_type(path.name)
     return Asset(path, asset_key(path.name, folder, sha), content_type, sha, path.stat().st_size)
 
 
@@ -73,24 +80,22 @@ def asset_key(name: str, folder: str, sha256: str) -> str:
     return safe_key(f"{folder}/{stem.replace('.', '-')}-{sha256[:8]}" + (f".{suffix}" if suffix else ""))
 
 
-_TEXT_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-    ".html": "text/html",
-}
-
-
 class Resolver:
-    """Turns episodes into public episodes, computing each asset's key once."""
+    """Turns episodes into public episodes, computing each asset's key once.
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    With ``derive=False`` nothing is ever written: artwork is taken from the copies build
+    and publish derived (in the podcast folder's artwork cache), and left out until they have.
+    """
+
+    def __init__(self, catalogue: Catalogue, *, derive: bool = True) -> None:
         self.catalogue = catalogue
+        self.derive = derive
         self.urls = catalogue.show.urls
         self._assets: dict[Path, Asset] = {}
         self._generated: dict[str, Asset] = {}  # by storage key
         self._chapters: dict[str, tuple[str | None, Chapters | None]] = {}  # by episode slug
-        self._artwork: dict[Path, DerivedArtwork] = {}
+        self._artwork: dict[Path, DerivedArtwork | None] = {}
+        self.missing_artwork: list[Path] = []  # covers not derived yet, when not deriving
 
     def asset(self, path: Path, folder: str) -> Asset:
         if path not in self._assets:
@@ -101,15 +106,24 @@ class Resolver:
         """Every local asset resolved so far (resolve the show and episodes first)."""
         return [*self._assets.values(), *self._generated.values()]
 
-    def artwork(self, path: Path) -> tuple[str, tuple[Thumbnail, ...]]:
+    def artwork(self, path: Path) -> tuple[str | None, tuple[Thumbnail, ...]]:
         """The feed image's URL and the thumbnails derived from a cover, each an asset to publish."""
-        derived = self._artwork.get(path)
-        if derived is None:
-            derived = self._artwork[path] = derive_artwork(path, self.catalogue.folder.artwork_cache)
-            for image in derived.images:
+        if path not in self._artwork:
+            cache = self.catalogue.folder.artwork_cache
+            if self.derive:
+                derived: DerivedArtwork | None = derive_artwork(path, cache)
+            else:
+                derived = find_derived_artwork(path, cache)
+                if derived is None:
+                    self.missing_artwork.append(path)
+            self._artwork[path] = derived
+            for image in derived.images if derived else ():
                 self._assets[image.path] = Asset(
                     image.path, image.key, image.mime_type, image.sha256, image.size
                 )
+        derived = self._artwork[path]
+        if derived is None:
+            return None, ()
         thumbnails = tuple(
             Thumbnail(self.urls.media_url(image.key), image.width, image.height, image.mime_type)
             for image in derived.thumbnails
@@ -123,9 +137,9 @@ class Resolver:
         return PublicShow(
             show=show,
             artwork_url=artwork_url,
-            season_artwork_urls={number: url for number, (url, _) in seasons.items()},
+            season_artwork_urls={number: url for number, (url, _) in seasons.items() if url},
             artwork_thumbnails=thumbnails,
-            season_artwork_thumbnails={number: small for number, (_, small) in seasons.items()},
+            season_artwork_thumbnails={number: small for number, (url, small) in seasons.items() if url},
         )
 
     def public_episode(self, episode: Episode, media: MediaInfo) -> PublicEpisode:
@@ -156,8 +170,14 @@ class Resolver:
             chapters=chapters.chapters if chapters else (),
         )
 
-    def public_episodes(self, now: datetime, season: int | None = None) -> list[PublicEpisode]:
-        """Live episodes, newest first, with their media facts from the lock file."""
+    def public_episodes(
+        self, now: datetime, season: int | None = None, *, skipped: list[Problem] | None = None
+    ) -> list[PublicEpisode]:
+        """Live episodes, newest first, with their media facts from the lock file.
+
+        An episode that cannot be resolved raises, unless *skipped* is given: it is then
+        left out, and why is added to *skipped* (the site stays up while one episode is broken).
+        """
         problems = []
         resolved = []
         for episode in self.catalogue.live_episodes(now, season):
@@ -170,8 +190,17 @@ class Resolver:
                     )
                 )
                 continue
-            resolved.append(self.public_episode(episode, media))
-        raise_if_errors(problems, CatalogueError)
+            if skipped is None:
+                resolved.append(self.public_episode(episode, media))
+                continue
+            try:
+                resolved.append(self.public_episode(episode, media))
+            except PodcasterError as error:
+                skipped.extend(error.problems)
+        if skipped is not None:
+            skipped.extend(problems)
+        else:
+            raise_if_errors(problems, CatalogueError)
         return resolved
 
     def _image(self, episode: Episode) -> tuple[str | None, tuple[Thumbnail, ...]]:

@@ -8,18 +8,15 @@ no is a warning: the feeds are already online, and apps that poll will see them.
 
 from __future__ import annotations
 
-import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlencode
 
 from podcaster.errors import Problem, Severity
-from podcaster.models import Show
+from podcaster.models import Show, season_number
+from podcaster.net import Answer, Client, FetchError
 
 TIMEOUT = 10.0
 USER_AGENT = "podcaster-websub/0.1"
-_SEASON_FEED = re.compile(r"^saison-(\d+)\.xml$")
 
 
 def feed_urls(show: Show, keys: Iterable[str]) -> list[str]:
@@ -28,23 +25,23 @@ def feed_urls(show: Show, keys: Iterable[str]) -> list[str]:
     for key in keys:
         if key == "feed.xml":
             urls.append(show.urls.feed)
-        elif match := _SEASON_FEED.match(key):
-            urls.append(show.urls.season_feed_url(int(match.group(1))))
+        elif key.endswith(".xml") and (number := season_number(key)) is not None:
+            urls.append(show.urls.season_feed_url(number))
     return urls
 
 
-def ping(hub: str, topic: str, *, timeout: float = TIMEOUT) -> None:
-    """POST one publish notification; raise OSError (or a subclass) when the hub does not accept it."""
-    body = urlencode({"hub.mode": "publish", "hub.url": topic}).encode("ascii")
-    request = urllib.request.Request(
+def ping(hub: str, topic: str, *, timeout: float = TIMEOUT) -> Answer:
+    """POST one publish notification; raise FetchError when the hub cannot be reached."""
+    # The hubs are the producer's own choice in podcast.toml (checked to be http(s) there), possibly
+    # on their own network: private addresses are allowed.
+    client = Client(user_agent=USER_AGENT, timeout=timeout, allow_private=True)
+    return client.fetch(
         hub,
-        data=body,
         method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT},
+        data=urlencode({"hub.mode": "publish", "hub.url": topic}).encode("ascii"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        limit=65536,
     )
-    # Hub URLs are checked to be http(s) when podcast.toml is loaded.
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        response.read(65536)
 
 
 def ping_hubs(hubs: Sequence[str], topics: Sequence[str], *, timeout: float = TIMEOUT) -> list[Problem]:
@@ -53,13 +50,12 @@ def ping_hubs(hubs: Sequence[str], topics: Sequence[str], *, timeout: float = TI
     for hub in hubs:
         for topic in topics:
             try:
-                ping(hub, topic, timeout=timeout)
-            except urllib.error.HTTPError as error:
-                error.close()
-                warnings.append(_warning(hub, topic, f"the hub answered {error.code} {error.reason}"))
-            except (urllib.error.URLError, OSError, ValueError) as error:
-                reason = getattr(error, "reason", None) or error
-                warnings.append(_warning(hub, topic, f"the hub could not be reached ({reason})"))
+                answer = ping(hub, topic, timeout=timeout)
+            except FetchError as error:
+                warnings.append(_warning(hub, topic, f"the hub could not be reached ({error.args[0]})"))
+                continue
+            if not 200 <= answer.status < 300:
+                warnings.append(_warning(hub, topic, f"the hub answered {answer.status} {answer.reason}"))
     return warnings
 
 

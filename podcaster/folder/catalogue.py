@@ -17,7 +17,17 @@ from podcaster.folder.lockfile import Lock, load_lock
 from podcaster.folder.notes import render_notes, summarize
 from podcaster.folder.showfile import load_show
 from podcaster.media import discover
-from podcaster.models import Episode, EpisodeType, Location, Person, Show, Transcript, season_number
+from podcaster.models import (
+    Episode,
+    EpisodeType,
+    Location,
+    Person,
+    Show,
+    Transcript,
+    location_from_mapping,
+    person_from_mapping,
+    season_number,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -26,7 +36,6 @@ _EPISODE_KEYS = {
     "image", "transcripts", "chapters", "draft", "summary", "keywords",
 }  # fmt: skip
 _REQUIRED_KEYS = ("title", "season", "date", "guid", "audio")
-_PERSON_KEYS = {"name", "role", "group", "href", "img"}
 _TRANSCRIPT_TYPES = {
     ".vtt": "text/vtt",
     ".srt": "application/x-subrip",
@@ -64,6 +73,11 @@ class Catalogue:
         """Episodes listeners may see at *now*, newest first."""
         live = [e for e in self.episodes if e.is_live(now) and (season is None or e.season == season)]
         return sorted(live, key=lambda episode: episode.date, reverse=True)
+
+    def next_release(self, now: datetime) -> datetime | None:
+        """When the next scheduled episode goes live after *now*: what listeners see changes then."""
+        upcoming = [e.date for e in self.episodes if not e.draft and e.date > now]
+        return min(upcoming, default=None)
 
     def episode(self, slug: str) -> Episode | None:
         for episode in self.episodes:
@@ -323,38 +337,27 @@ def _persons(raw: Any, problem: Any) -> tuple[Person, ...]:
     if not isinstance(raw, list):
         problem("'persons' must be a list of {name, role, href, img}", "persons")
         return ()
-    persons = []
-    for item in raw:
-        if isinstance(item, str):
-            item = {"name": item}
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
-            problem("each person needs a 'name'", "persons")
-            continue
-        unknown = set(item) - _PERSON_KEYS
-        if unknown:
-            problem(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in a person", "persons")
-            continue
-        persons.append(
-            Person(
-                name=item["name"].strip(),
-                role=str(item.get("role", "guest")),
-                group=str(item.get("group", "cast")),
-                href=item.get("href"),
-                img=item.get("img"),
-            )
+    persons = (
+        person_from_mapping(
+            _table(item), lambda text, _: problem(text, "persons"), where="a person", default_role="guest"
         )
-    return tuple(persons)
+        for item in raw
+    )
+    return tuple(person for person in persons if person is not None)
 
 
 def _location(raw: Any, problem: Any) -> Location | None:
     if raw is None:
         return None
-    if isinstance(raw, str):
-        return Location(name=raw)
-    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or set(raw) - {"name", "geo", "osm"}:
+    if not isinstance(raw, str | dict):
         problem("'location' must be a name, or {name, geo, osm}", "location")
         return None
-    return Location(name=raw["name"], geo=raw.get("geo"), osm=raw.get("osm"))
+    return location_from_mapping(_table(raw), lambda text, _: problem(text, "location"), where="'location'")
+
+
+def _table(item: Any) -> dict[str, Any]:
+    """A person or a location written as a bare name stands for ``{name: …}``."""
+    return {"name": item} if isinstance(item, str) else item if isinstance(item, dict) else {}
 
 
 def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:

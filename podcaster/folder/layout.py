@@ -10,6 +10,8 @@ publish lock). Any other module that spells one of these paths is a bug.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,13 @@ FEEDS_DIR = "feeds"
 ARTWORK_DIR = "artwork"
 AUDIO_DIR = "audio"
 WORK_DIR = ".podcaster"
+
+
+def slugify(text: str) -> str:
+    """An ASCII slug: « Épisode 1 : la ville » → ``episode-1-la-ville``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "episode"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,19 @@ from urllib.parse import urlsplit
 from podcaster.errors import ConfigError, Problem, did_you_mean, raise_if_errors
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.tomlfile import TomlDocument, read_toml
-from podcaster.models import Category, Funding, Location, Owner, Person, Season, Show, ShowType, Urls
+from podcaster.models import (
+    Category,
+    Funding,
+    Location,
+    Owner,
+    Person,
+    Season,
+    Show,
+    ShowType,
+    Urls,
+    location_from_mapping,
+    person_from_mapping,
+)
 
 _TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub"}
 _SHOW_KEYS = {
@@ -23,8 +35,6 @@ _URL_KEYS = {"feed", "media", "site", "old_feed", "new_feed_url"}
 _WEBSUB_KEYS = {"hubs"}
 _STORAGE_KEYS = {"url"}
 _SEASON_KEYS = {"number", "name", "description", "artwork"}
-_PERSON_KEYS = {"name", "role", "group", "href", "img"}
-_LOCATION_KEYS = {"name", "geo", "osm"}
 _FUNDING_KEYS = {"url", "text"}
 _OWNER_KEYS = {"name", "email"}
 _LINK_KEYS = {
@@ -300,12 +310,8 @@ def _location(reader: _Reader, raw: Any, table: str) -> Location | None:
     if not isinstance(raw, dict):
         reader.problem("'location' must be a table with name, geo, osm", table.rpartition(".")[0], "location")
         return None
-    reader.unknown(raw, _LOCATION_KEYS, table)
-    name = reader.text(raw, "name", table, required=True)
-    return (
-        Location(name=name, geo=reader.text(raw, "geo", table), osm=reader.text(raw, "osm", table))
-        if name
-        else None
+    return location_from_mapping(
+        raw, lambda message, key: reader.problem(message, table, key), where=f"[{table}]"
     )
 
 
@@ -323,18 +329,13 @@ def _funding(reader: _Reader, items: list[dict[str, Any]]) -> tuple[Funding, ...
 def _persons(reader: _Reader, items: list[dict[str, Any]], table: str) -> tuple[Person, ...]:
     persons = []
     for index, item in enumerate(items):
-        reader.unknown(item, _PERSON_KEYS, table, index)
-        name = reader.text(item, "name", table, required=True, occurrence=index)
-        if name:
-            persons.append(
-                Person(
-                    name=name,
-                    role=reader.text(item, "role", table, occurrence=index) or "host",
-                    group=reader.text(item, "group", table, occurrence=index) or "cast",
-                    href=reader.text(item, "href", table, occurrence=index),
-                    img=reader.text(item, "img", table, occurrence=index),
-                )
-            )
+
+        def report(message: str, key: str | None, index: int = index) -> None:
+            reader.problem(message, table, key, index)
+
+        person = person_from_mapping(item, report, where=f"[{table}]")
+        if person is not None:
+            persons.append(person)
     return tuple(persons)
 
 

@@ -14,7 +14,8 @@ these bytes": the feed still writes the length, type and duration apps need.
 Re-importing is safe: episodes are matched by GUID, new items are added,
 changed ones refreshed, and a file edited since the import wrote it is left
 alone (and reported) unless ``force`` is given; see :mod:`podcaster.importing.record`.
-What is written where is planned in :mod:`podcaster.importing.plan`.
+What is written where is planned in :mod:`podcaster.importing.plan`; podcast.toml
+and the cover are :mod:`podcaster.importing.show`'s.
 Everything is fetched, downloaded and checked before the first file is
 written, and the whole catalogue is loaded again after writing: if it does
 not load, every file written is put back as it was.
@@ -24,8 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -42,7 +41,7 @@ from podcaster.errors import (
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
-from podcaster.importing.items import SourceFeed, read_feed
+from podcaster.importing.items import read_feed
 from podcaster.importing.plan import (
     Existing,
     Planned,
@@ -53,53 +52,14 @@ from podcaster.importing.plan import (
     place,
     select,
 )
-from podcaster.importing.record import (
-    EpisodeRecord,
-    ImportState,
-    load_state,
-    podcast_guid,
-    render_show,
-    season_table,
-    sha256_text,
-)
-from podcaster.importing.source import FEED_LIMIT, IMAGE_LIMIT, download, fetch, parse_xml, read_source
+from podcaster.importing.record import EpisodeRecord, ImportState, load_state, sha256_text
+from podcaster.importing.report import ImportReporter, ImportResult
+from podcaster.importing.show import write_show
+from podcaster.importing.source import FEED_LIMIT, download, parse_xml, read_source
 from podcaster.media import probe
 from podcaster.models import MIME_EXTENSIONS
 
 __all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
-
-
-class ImportReporter:
-    """Hooks the CLI fills in for messages and download bars; the library never prints."""
-
-    def message(self, text: str) -> None:
-        """A line of news."""
-
-    def download_started(self, name: str, total: int | None, done: int) -> None:
-        """A download (re)starts; *done* bytes are already on disk."""
-
-    def bytes_received(self, name: str, count: int) -> None:
-        """*count* more bytes of *name* arrived."""
-
-    def download_done(self, name: str) -> None:
-        """A download finished."""
-
-
-@dataclass
-class ImportResult:
-    source: str
-    fetched_from: str
-    show_file: Path
-    show_status: str = "unchanged"  # created, updated, unchanged, kept (edited locally)
-    added: list[Path] = field(default_factory=list)
-    updated: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    skipped: list[Problem] = field(default_factory=list)  # files left alone, and why
-    derived_guids: list[tuple[Path, str]] = field(default_factory=list)
-    downloaded: list[Path] = field(default_factory=list)
-    seasons_added: list[int] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    not_in_source: int = 0  # episodes of the catalogue the feed does not list (kept)
 
 
 def import_feed(
@@ -112,8 +72,12 @@ def import_feed(
     feed_url: str | None = None,
     reporter: ImportReporter | None = None,
     limit: int = FEED_LIMIT,
+    allow_private: bool = False,
 ) -> ImportResult:
-    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file)."""
+    """Create or update the catalogue in *root* from the feed at *source* (a URL or a file).
+
+    Feeds, covers and enclosures on loopback or private addresses are refused unless *allow_private*.
+    """
     root = root.resolve()
     reporter = reporter or ImportReporter()
     show_path = PodcastFolder(root).show_file
@@ -137,7 +101,7 @@ def import_feed(
         raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
 
     reporter.message(f"reading {source}")
-    fetched = read_source(source, limit=limit)
+    fetched = read_source(source, limit=limit, allow_private=allow_private)
     hops = fetched.redirects
     parsed = parse_xml(fetched.data, fetched.url, fetched.charset)
     feed = read_feed(parsed.root, fetched.url, parsed.warnings)
@@ -146,10 +110,10 @@ def import_feed(
     source = source if source.startswith(("http://", "https://")) else feed.url
     result = ImportResult(source=source, fetched_from=feed.url, show_file=show_path)
     result.warnings.extend(feed.warnings)
-    for status, hop in hops:
-        kind = "permanently" if status in (301, 308) else "temporarily"
+    for hop in hops:
+        kind = "permanently" if hop.permanent else "temporarily"
         result.warnings.append(
-            Problem(source, f"redirected {kind} ({status}) to {hop}", None, Severity.WARNING)
+            Problem(source, f"redirected {kind} ({hop.status}) to {hop.target}", None, Severity.WARNING)
         )
 
     plans = select(feed, state, existing, result.warnings)
@@ -166,7 +130,7 @@ def import_feed(
     lock = load_lock(root)
     kept = _writable(plans, state, lock, root, force, result)
     if rehost:
-        _rehost(kept, state, root, reporter, result)
+        _rehost(kept, state, root, reporter, result, allow_private)
     writes: dict[Path, bytes | None] = {}
     for plan in kept:
         assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
@@ -190,7 +154,7 @@ def import_feed(
     seasons: dict[int, str | None] = {}
     for plan in plans:  # a season's name from any of its items that gives one (podcast:season name=…)
         seasons[plan.season] = seasons.get(plan.season) or plan.item.season_name
-    _show_file(feed, state, root, source, feed_url, seasons, writes, result, reporter)
+    write_show(feed, state, root, source, feed_url, seasons, writes, result, reporter, allow_private)
     lock_text = lock.to_json().encode("utf-8")
     if not lock.path.exists() or lock.path.read_bytes() != lock_text:
         writes[lock.path] = lock_text
@@ -259,7 +223,12 @@ def _writable(
 
 
 def _rehost(
-    plans: list[Planned], state: ImportState, root: Path, reporter: ImportReporter, result: ImportResult
+    plans: list[Planned],
+    state: ImportState,
+    root: Path,
+    reporter: ImportReporter,
+    result: ImportResult,
+    allow_private: bool,
 ) -> None:
     """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
     problems: list[Problem] = []
@@ -284,6 +253,7 @@ def _rehost(
                 target,
                 progress=lambda count, name=name: reporter.bytes_received(name, count),
                 started=lambda total, done, name=name: reporter.download_started(name, total, done),
+                allow_private=allow_private,
             )
             media = probe(got.path)
         except (SourceError, MediaError) as error:
@@ -302,144 +272,6 @@ def _rehost(
         plan.media = media
     if problems:
         raise SourceError(problems[0].message, path=problems[0].path, problems=problems)
-
-
-def _show_file(
-    feed: SourceFeed,
-    state: ImportState,
-    root: Path,
-    source: str,
-    feed_url: str,
-    seasons: dict[int, str | None],
-    writes: dict[Path, bytes | None],
-    result: ImportResult,
-    reporter: ImportReporter,
-) -> None:
-    """Write podcast.toml when new or still the import's own; else only declare the new seasons."""
-    path = PodcastFolder(root).show_file
-    current = path.read_text(encoding="utf-8") if path.exists() else None
-    language = (feed.channel.language or "fr").lower()
-    names = {
-        number: name or (f"Saison {number}" if language.startswith("fr") else f"Season {number}")
-        for number, name in seasons.items()
-    }
-    if current is not None and (state.show is None or sha256_text(current) != state.show):
-        declared = _declared_seasons(current)
-        missing = sorted(set(names) - declared)
-        if missing:
-            text = current.rstrip("\n") + "\n\n" + "\n".join(season_table(n, names[n]) for n in missing)
-            writes[path] = text.encode("utf-8")
-            result.seasons_added = missing
-        result.show_status = "kept"
-        old_feed = _old_feed(source, feed)
-        if state.source is None and old_feed and old_feed != feed_url:
-            # A catalogue made by hand, first import: say how to announce the move, never edit it.
-            result.warnings.append(
-                Problem(
-                    path,
-                    f"podcast.toml was not written by an import: left as it is. To move subscribers here, "
-                    f'add old_feed = "{old_feed}" and new_feed_url = true under [urls], and keep the '
-                    "guid of the show: guid = "
-                    f'"{podcast_guid(feed.channel, old_feed)}" under [show] (see the README, "Moving the feed")',
-                    None,
-                    Severity.WARNING,
-                )
-            )
-        if state.show is not None:
-            result.skipped.append(
-                Problem(
-                    path,
-                    "edited since the last import: the show's fields were left as they are",
-                    None,
-                    Severity.WARNING,
-                )
-            )
-        return
-    if current is not None:
-        names = {**{n: f"Saison {n}" for n in _declared_seasons(current)}, **names}
-    old_feed = state.old_feed if current is not None else _old_feed(source, feed)
-    artwork = _artwork(feed, state, root, writes, result, reporter)
-    rendered = render_show(
-        feed.channel,
-        source=source,
-        feed_url=feed_url,
-        old_feed=old_feed,
-        artwork=artwork,
-        seasons=names,
-        where=path,
-    )
-    result.warnings.extend(rendered.warnings)
-    state.feed_url, state.old_feed, state.show = feed_url, old_feed, sha256_text(rendered.text)
-    if current is None:
-        result.show_status = "created"
-        result.seasons_added = sorted(names)
-    elif current != rendered.text:
-        result.show_status = "updated"
-        result.seasons_added = sorted(set(names) - _declared_seasons(current))
-    if current != rendered.text:
-        writes[path] = rendered.text.encode("utf-8")
-
-
-def _old_feed(source: str, feed: SourceFeed) -> str | None:
-    """The address subscribers know: the URL given, else the one the feed says it lives at."""
-    if source.startswith(("http://", "https://")):
-        return source
-    self_url = feed.channel.self_url
-    return self_url if self_url and self_url.startswith(("http://", "https://")) else None
-
-
-def _declared_seasons(toml_text: str) -> set[int]:
-    try:
-        data = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError:
-        return set()
-    seasons = data.get("seasons", [])
-    return {s["number"] for s in seasons if isinstance(s, dict) and isinstance(s.get("number"), int)}
-
-
-def _artwork(
-    feed: SourceFeed,
-    state: ImportState,
-    root: Path,
-    writes: dict[Path, bytes | None],
-    result: ImportResult,
-    reporter: ImportReporter,
-) -> str | None:
-    """The show's cover, downloaded once: podcast.toml names a local file."""
-    url = feed.channel.image
-    if state.artwork and state.artwork_source == url and (root / state.artwork).is_file():
-        return state.artwork
-    if not url:
-        return state.artwork if state.artwork and (root / state.artwork).is_file() else None
-    reporter.message(f"downloading the cover {url}")
-    try:
-        data = fetch(url, limit=IMAGE_LIMIT).data
-    except SourceError as error:
-        result.warnings.append(
-            Problem(
-                PodcastFolder(root).show_file,
-                f"the cover could not be downloaded ({error.problems[0].message})",
-                None,
-                Severity.WARNING,
-            )
-        )
-        return state.artwork
-    suffix = ".jpg" if data.startswith(b"\xff\xd8") else ".png" if data.startswith(b"\x89PNG") else None
-    if suffix is None:
-        result.warnings.append(
-            Problem(
-                PodcastFolder(root).show_file,
-                f"the cover {url} is neither JPEG nor PNG: convert it, then set [show] artwork",
-                None,
-                Severity.WARNING,
-            )
-        )
-        return state.artwork
-    cover = PodcastFolder(root).artwork_dir / f"cover{suffix}"
-    name = PodcastFolder(root).relative(cover)
-    writes[cover] = data
-    state.artwork, state.artwork_source = name, url
-    return name
 
 
 def _commit(root: Path, writes: dict[Path, bytes | None], state: ImportState) -> None:

@@ -6,7 +6,6 @@ report what they had to decide through a list of warnings, and write nothing.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,9 +13,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from podcaster.actions.add import slugify
 from podcaster.errors import Problem, Severity
-from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.items import SourceFeed, SourceItem
 from podcaster.importing.record import ImportState
@@ -216,69 +215,32 @@ def external_media(plan: Planned, where: str, warnings: list[Problem]) -> MediaI
 def episode_text(plan: Planned) -> str:
     """The episode file: front matter as the catalogue reads it, notes in Markdown (or sanitised HTML)."""
     item = plan.item
-    front: list[tuple[str, object]] = [
-        ("title", plan.title),
-        ("season", plan.season),
-        ("episode", plan.number),
-        ("type", item.type.value),
-        ("date", plan.date.isoformat()),
-        ("guid", plan.guid),
-        ("audio", plan.audio),
-    ]
-    if item.explicit is not None:
-        front.append(("explicit", item.explicit))
-    if item.image and _image_ok(item.image):
-        front.append(("image", item.image))
-    if item.transcripts:
-        front.append(
-            (
-                "transcripts",
-                [
-                    {
-                        key: value
-                        for key, value in (
-                            ("file", t.source),
-                            ("type", t.mime_type),
-                            ("language", t.language),
-                            ("rel", t.rel),
-                        )
-                        if value
-                    }
-                    for t in item.transcripts
-                ],
-            )
-        )
-    if item.chapters:
-        front.append(("chapters", item.chapters))
-    if item.persons:
-        front.append(
-            (
-                "persons",
-                [
-                    {key: value for key, value in vars(person).items() if value is not None}
-                    for person in item.persons
-                ],
-            )
-        )
-    if item.location:
-        front.append(
-            ("location", {key: value for key, value in vars(item.location).items() if value is not None})
-        )
-    if item.keywords:
-        front.append(("keywords", list(item.keywords)))
-    lines = ["---", *(f"{key}: {_yaml(value)}" for key, value in front if value is not None), "---"]
-    notes = html_to_notes(item.notes_html).text
-    return "\n".join(lines) + "\n" + (notes + "\n" if notes else "")
+    front: dict[str, object] = {
+        "title": plan.title,
+        "season": plan.season,
+        "episode": plan.number,
+        "type": item.type.value,
+        "date": plan.date.isoformat(),
+        "guid": plan.guid,
+        "audio": plan.audio,
+        "explicit": item.explicit,
+        "image": item.image if item.image and _image_ok(item.image) else None,
+        "transcripts": [
+            _filled({"file": t.source, "type": t.mime_type, "language": t.language, "rel": t.rel})
+            for t in item.transcripts
+        ]
+        or None,
+        "chapters": item.chapters or None,
+        "persons": [_filled(vars(person)) for person in item.persons] or None,
+        "location": _filled(vars(item.location)) if item.location else None,
+        "keywords": list(item.keywords) or None,
+    }
+    return render_episode_file(front, html_to_notes(item.notes_html).text)
+
+
+def _filled(fields: dict[str, str | None]) -> dict[str, str]:
+    return {key: value for key, value in fields.items() if value}
 
 
 def _image_ok(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) and url.lower().endswith(_IMAGE_SUFFIXES)
-
-
-def _yaml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    # JSON is valid YAML: strings, lists and mappings stay safe whatever they hold.
-    return json.dumps(value, ensure_ascii=False)

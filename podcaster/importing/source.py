@@ -1,14 +1,12 @@
-"""Fetch a feed (or an enclosure) over HTTP safely, and parse feed XML without trusting it.
+"""Read a feed to import (from an http(s) URL or a file), repair its usual mistakes, and download its audio.
 
-Everything read from the network is bounded: a response is streamed and
-refused past a size limit (before reading a byte when ``Content-Length``
-already says too much), redirects are followed only between http(s) URLs and
-only a few times, and every request has a timeout.
-
-The XML parser never loads a DTD, never touches the network, never expands
-entities and keeps libxml2's limits on text size and depth; a document whose
-DTD declares entities at all (how XML bombs and external-entity attacks
-work, and something no podcast feed needs) is refused outright.
+Fetching goes through :mod:`podcaster.net` (bounded, redirects checked, private
+addresses refused unless allowed) and parsing through its hardened parser;
+what is particular to import lives here: a response over the limit is refused
+outright (before reading a byte when ``Content-Length`` already says too
+much), an error status is an error, encodings are sniffed and repaired, HTML
+entities are made numeric, and a feed that is not well-formed is read
+leniently, with a warning.
 
 Downloads (``--rehost``) stream to a ``.download`` file beside the target and
 resume with a ``Range`` request after a dropped connection, in the same run or
@@ -18,34 +16,31 @@ the next one.
 from __future__ import annotations
 
 import codecs
-import http.client
 import json
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-from urllib.parse import urlsplit
 
 from lxml import etree
 
+from podcaster import net
 from podcaster.errors import SourceError
+from podcaster.net import Client, FetchError, Redirect, Response
 
 FEED_LIMIT = 50 * 1024 * 1024  # the largest real feeds (10,000+ items) are a few tens of MB
 IMAGE_LIMIT = 20 * 1024 * 1024
 DOWNLOAD_LIMIT = 8 * 1024 * 1024 * 1024  # a long video episode; only disk is used, never memory
 TIMEOUT = 30.0
-MAX_REDIRECTS = 5
+# A feed (or cover) read into memory must arrive within this; slow links still get 50 MB through.
+BODY_DEADLINE = 600.0
 USER_AGENT = "podcaster-import/0.1 (+https://github.com/)"
+_ACCEPT = "application/rss+xml, application/xml, text/xml, */*"
 _CHUNK = 64 * 1024
 
 _XML_DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2", re.IGNORECASE)
-_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 
@@ -59,7 +54,7 @@ class Fetched:
     data: bytes
     url: str  # after redirects; a local path for a file
     charset: str | None = None
-    redirects: tuple[tuple[int, str], ...] = ()  # (status, URL) of each hop
+    redirects: tuple[Redirect, ...] = ()
     is_remote: bool = True
 
 
@@ -78,63 +73,6 @@ class Downloaded:
     url: str = ""
 
 
-class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follow a few redirects, only to http(s) URLs, and remember each hop."""
-
-    max_redirections = MAX_REDIRECTS
-
-    def __init__(self) -> None:
-        self.hops: list[tuple[int, str]] = []
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            raise SourceError(
-                f"it redirects to {newurl!r}, which is not an http(s) URL: refused", path=req.full_url
-            )
-        self.hops.append((code, newurl))
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _open(url: str, headers: dict[str, str], timeout: float) -> tuple[http.client.HTTPResponse, list]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SourceError(f"not an http(s) URL: {url!r}")
-    redirects = _RedirectHandler()
-    opener = urllib.request.build_opener(redirects)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})
-    try:
-        response = opener.open(request, timeout=timeout)
-    except urllib.error.HTTPError as error:
-        error.close()
-        if 300 <= error.code < 400:
-            reason = (
-                "it redirects to an address that is not http(s): refused"
-                if "not allowed" in str(error.reason)
-                else f"too many redirects (more than {MAX_REDIRECTS}), or a redirect loop"
-            )
-            raise HttpStatusError(reason, path=url, status=error.code) from None
-        raise HttpStatusError(
-            f"the server answered {error.code} {error.reason}", path=url, status=error.code
-        ) from None
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, SourceError):
-            raise error.reason from None
-        raise SourceError(f"cannot connect ({error.reason})", path=url) from None
-    except TimeoutError:
-        raise SourceError(f"no answer within {timeout:.0f} s", path=url) from None
-    except (http.client.HTTPException, OSError) as error:
-        raise SourceError(f"the connection failed ({error})", path=url) from None
-    return response, redirects.hops
-
-
 class HttpStatusError(SourceError):
     """The server answered with an error status."""
 
@@ -143,38 +81,47 @@ class HttpStatusError(SourceError):
         self.status = status
 
 
-def fetch(url: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOUT) -> Fetched:
+def fetch(
+    url: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOUT, allow_private: bool = False
+) -> Fetched:
     """GET *url* into memory, refusing anything over *limit* bytes."""
-    response, hops = _open(url, {"Accept": "application/rss+xml, application/xml, text/xml, */*"}, timeout)
-    with response:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
+    with _client(timeout, allow_private).open(url, headers={"Accept": _ACCEPT}) as response:
+        _refuse_error_status(response)
+        if response.length is not None and response.length > limit:
             raise SourceError(
-                f"the response is {int(declared):,} bytes, over the {limit:,}-byte limit for a feed: "
+                f"the response is {response.length:,} bytes, over the {limit:,}-byte limit for a feed: "
                 "refused (is this really a feed?)",
                 path=url,
             )
-        body = bytearray()
-        try:
-            while chunk := response.read(_CHUNK):
-                body += chunk
-                if len(body) > limit:
-                    raise SourceError(
-                        f"the response goes past the {limit:,}-byte limit for a feed: refused, "
-                        "stopped reading (is this really a feed?)",
-                        path=url,
-                    )
-        except (http.client.HTTPException, OSError) as error:
-            raise SourceError(f"the connection broke while reading the feed ({error})", path=url) from None
-        charset = response.headers.get_content_charset()
-        final = response.geturl()
-    return Fetched(data=bytes(body), url=final, charset=charset, redirects=tuple(hops))
+        data, complete = response.body(limit)
+        if not complete:
+            raise SourceError(
+                f"the response goes past the {limit:,}-byte limit for a feed: refused, "
+                "stopped reading (is this really a feed?)",
+                path=url,
+            )
+    return Fetched(data=data, url=response.final_url, charset=response.charset, redirects=response.redirects)
 
 
-def read_source(source: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOUT) -> Fetched:
+def _client(timeout: float, allow_private: bool) -> Client:
+    return Client(user_agent=USER_AGENT, timeout=timeout, deadline=BODY_DEADLINE, allow_private=allow_private)
+
+
+def _refuse_error_status(response: Response) -> None:
+    if not 200 <= response.status < 300:
+        raise HttpStatusError(
+            f"the server answered {response.status} {response.reason}",
+            path=response.url,
+            status=response.status,
+        )
+
+
+def read_source(
+    source: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOUT, allow_private: bool = False
+) -> Fetched:
     """Read the feed at *source*: an http(s) URL, or a file on disk."""
     if source.startswith(("http://", "https://")):
-        return fetch(source, limit=limit, timeout=timeout)
+        return fetch(source, limit=limit, timeout=timeout, allow_private=allow_private)
     if "://" in source:
         raise SourceError(f"give an http(s) URL or a file path, not {source!r}")
     path = Path(source).expanduser()
@@ -198,63 +145,22 @@ def read_source(source: str, *, limit: int = FEED_LIMIT, timeout: float = TIMEOU
 
 
 def parse_xml(data: bytes, where: str, charset: str | None = None) -> ParsedXml:
-    """Parse feed bytes with every dangerous XML feature off; repair the usual mistakes, saying so."""
+    """Parse feed bytes with the hardened parser; repair the usual mistakes, saying so."""
     data, warnings = _to_utf8(data, where, charset)
-    _refuse_entities(data, where)
     # HTML entity names (&eacute;, &nbsp;) are undefined in XML; as numeric references they
     # mean the same in text and in the HTML of notes, and the parser never has to resolve a name.
     data = _numeric_entities(data)
     try:
-        return _checked(_parse(data, recover=False), where, warnings)
+        return ParsedXml(root=net.parse_xml(data, where), warnings=tuple(warnings))
     except etree.XMLSyntaxError as error:
         message = str(error)
         line = getattr(error, "lineno", None)
-    if "amplification" in message or ("entity" in message.lower() and "loop" in message.lower()):
-        raise _entity_error(where)
     try:
-        root = _parse(data, recover=True)
+        root = net.parse_xml(data, where, recover=True)
     except etree.XMLSyntaxError:
-        root = None
-    if root is None:
-        raise SourceError(f"not well-formed XML: {message}", path=where, line=line)
+        raise SourceError(f"not well-formed XML: {message}", path=where, line=line) from None
     warnings.append(f"the feed is not well-formed XML ({message}); it was read leniently: check the result")
-    return _checked(root, where, warnings)
-
-
-def _parse(data: bytes, *, recover: bool) -> etree._Element:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        recover=recover,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    return etree.fromstring(data, parser)
-
-
-def _checked(root: etree._Element, where: str, warnings: list[str]) -> ParsedXml:
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise _entity_error(where)
     return ParsedXml(root=root, warnings=tuple(warnings))
-
-
-def _entity_error(where: str) -> SourceError:
-    return SourceError(
-        "the feed declares XML entities (<!ENTITY …>): refused. No podcast feed needs them; they are how "
-        "'billion laughs' bombs and external-entity attacks work",
-        path=where,
-    )
-
-
-def _refuse_entities(data: bytes, where: str) -> None:
-    """Refuse a DTD internal subset declaring entities, before the parser sees it."""
-    subset = _INTERNAL_SUBSET.search(data, 0, 1 << 20)
-    if subset and _ENTITY_DECLARATION.search(data, subset.end(), subset.end() + (1 << 20)):
-        raise _entity_error(where)
 
 
 def _numeric_entities(data: bytes) -> bytes:
@@ -352,6 +258,7 @@ def download(
     timeout: float = TIMEOUT,
     pause: float = 0.2,
     limit: int = DOWNLOAD_LIMIT,
+    allow_private: bool = False,
 ) -> Downloaded:
     """Stream *url* to *target*, resuming after dropped connections; *target* appears only when whole."""
     part = target.with_name(target.name + ".download")
@@ -361,6 +268,7 @@ def download(
         part.unlink(missing_ok=True)
         info = _PartInfo(url=url)
     target.parent.mkdir(parents=True, exist_ok=True)
+    client = _client(timeout, allow_private)
     resumed = False
     last_error = ""
     for attempt in range(1, attempts + 1):
@@ -371,76 +279,71 @@ def download(
             if info.validator:
                 headers["If-Range"] = info.validator
         try:
-            response, _ = _open(url, headers, timeout)
+            with client.open(url, headers=headers) as response:
+                if response.status == 416 and offset:
+                    part.unlink(missing_ok=True)  # the partial file is not a prefix of this one any more
+                    continue
+                _refuse_error_status(response)
+                total = _expected_total(response, offset if response.status == 206 else 0)
+                if response.status != 206 or not _range_starts_at(response, offset):
+                    offset = 0  # the whole file (or a range we did not ask for): start over
+                resumed = resumed or offset > 0
+                info.validator = response.header("ETag") or response.header("Last-Modified")
+                info.total = total
+                _write_part_info(meta_path, info)
+                if started:
+                    started(total, offset)
+                _receive(response, part, offset, limit, progress, target)
         except HttpStatusError as error:
-            if error.status == 416 and offset:
-                part.unlink(missing_ok=True)  # the partial file is not a prefix of this one any more
-                continue
             if 400 <= error.status < 500:
                 raise
             last_error = str(error)
-            time.sleep(pause * attempt)
-            continue
-        except SourceError as error:
+        except FetchError as error:
+            if error.is_refusal:
+                raise
             last_error = str(error)
-            time.sleep(pause * attempt)
-            continue
-        with response:
-            status = response.status
-            total = _expected_total(response, offset if status == 206 else 0)
-            if status == 206 and not _range_starts_at(response, offset):
-                offset = -1  # a range we did not ask for: start over
-            mode = "ab" if status == 206 and offset > 0 else "wb"
-            if mode == "ab":
-                resumed = True
-            else:
-                offset = 0
-            info.validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
-            info.total = total
-            _write_part_info(meta_path, info)
-            if started:
-                started(total, offset)
-            try:
-                with part.open(mode) as stream:
-                    written = offset
-                    while chunk := response.read(_CHUNK):
-                        written += len(chunk)
-                        if written > limit:
-                            raise SourceError(
-                                f"{url} goes past {limit:,} bytes: refused, stopped downloading", path=target
-                            )
-                        stream.write(chunk)
-                        if progress:
-                            progress(len(chunk))
-            except (http.client.HTTPException, OSError) as error:
-                last_error = f"the connection broke ({type(error).__name__})"
-                time.sleep(pause * attempt)
-                continue
-        size = part.stat().st_size
-        if total is not None and size != total:
+        except OSError as error:
+            raise SourceError(f"cannot write the download ({error.strerror or error})", path=part) from None
+        else:
+            size = part.stat().st_size
+            if total is None or size == total:
+                os.replace(part, target)
+                meta_path.unlink(missing_ok=True)
+                return Downloaded(path=target, size=size, resumed=resumed, attempts=attempt, url=url)
             last_error = f"got {size:,} of {total:,} bytes"
-            time.sleep(pause * attempt)
-            continue
-        os.replace(part, target)
-        meta_path.unlink(missing_ok=True)
-        return Downloaded(path=target, size=size, resumed=resumed, attempts=attempt, url=url)
+        time.sleep(pause * attempt)
     raise SourceError(
         f"could not download {url} after {attempts} attempts ({last_error}); run the import again to resume",
         path=target,
     )
 
 
-def _expected_total(response: http.client.HTTPResponse, offset: int) -> int | None:
-    content_range = response.headers.get("Content-Range", "")
-    match = re.match(r"bytes\s+\d+-\d+/(\d+)", content_range)
+def _receive(
+    response: Response, part: Path, offset: int, limit: int, progress: Progress | None, target: Path
+) -> None:
+    """Write the body to *part*: appended after *offset* bytes, or from the start when *offset* is 0."""
+    with part.open("ab" if offset else "wb") as stream:
+        written = offset
+        while chunk := response.read(_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise SourceError(
+                    f"{response.url} goes past {limit:,} bytes: refused, stopped downloading", path=target
+                )
+            stream.write(chunk)
+            if progress:
+                progress(len(chunk))
+
+
+def _expected_total(response: Response, offset: int) -> int | None:
+    match = re.match(r"bytes\s+\d+-\d+/(\d+)", response.header("Content-Range") or "")
     if match:
         return int(match.group(1))
-    length = response.headers.get("Content-Length")
-    return offset + int(length) if length and length.isdigit() else None
+    return offset + response.length if response.length is not None else None
 
 
-def _range_starts_at(response: http.client.HTTPResponse, offset: int) -> bool:
-    match = re.match(r"bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
+def _range_starts_at(response: Response, offset: int) -> bool:
+    match = re.match(r"bytes\s+(\d+)-", response.header("Content-Range") or "")
     return match is not None and int(match.group(1)) == offset
 
 

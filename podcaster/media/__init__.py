@@ -4,7 +4,7 @@ Loudness (:mod:`podcaster.media.loudness`) is left out: it brings numpy, SciPy
 and PyAV, so it is imported only where audio is decoded.
 """
 
-from podcaster.media.artwork import DerivedArtwork, artwork_problems, derive_artwork
+from podcaster.media.artwork import DerivedArtwork, artwork_problems, derive_artwork, find_derived_artwork
 from podcaster.media.chapters import (
     CHAPTERS_TYPE,
     Chapters,
@@ -35,6 +35,7 @@ __all__ = [
     "episode_chapters",
     "episode_transcript_problems",
     "file_signature",
+    "find_derived_artwork",
     "page_transcript",
     "probe",
     "read_artwork",

@@ -39,6 +39,7 @@ __all__ = [
     "DerivedImage",
     "artwork_problems",
     "derive_artwork",
+    "find_derived_artwork",
 ]
 
 FEED_MIN, FEED_MAX = 1400, 3000
@@ -158,10 +159,8 @@ def derive_artwork(source: Path, cache: Path, folder: str = "artwork") -> Derive
         data = source.read_bytes()
     except OSError as error:
         raise MediaError(f"cannot read the artwork ({error.strerror or error})", path=source) from error
-    source_sha = hashlib.sha256(data).hexdigest()
     stem = source.stem
-    index_name = hashlib.sha256(f"{_RECIPE}\0{folder}\0{stem}\0{source_sha}".encode()).hexdigest()[:32]
-    index = cache / f"{index_name}.json"
+    index = _index_path(data, cache, folder, stem)
     cached = _read_index(index, cache, source)
     if cached is not None:
         return cached
@@ -176,6 +175,21 @@ def derive_artwork(source: Path, cache: Path, folder: str = "artwork") -> Derive
     document = [{**asdict(item), "path": item.path.name} for item in derived.images]
     write_atomically(index, json.dumps({"recipe": _RECIPE, "images": document}, indent=1).encode("utf-8"))
     return derived
+
+
+def find_derived_artwork(source: Path, cache: Path, folder: str = "artwork") -> DerivedArtwork | None:
+    """What :func:`derive_artwork` made from *source* before, if still in *cache*; reads only, never writes."""
+    try:
+        data = source.read_bytes()
+    except OSError:
+        return None
+    return _read_index(_index_path(data, cache, folder, source.stem), cache, source)
+
+
+def _index_path(data: bytes, cache: Path, folder: str, stem: str) -> Path:
+    source_sha = hashlib.sha256(data).hexdigest()
+    index_name = hashlib.sha256(f"{_RECIPE}\0{folder}\0{stem}\0{source_sha}".encode()).hexdigest()[:32]
+    return cache / f"{index_name}.json"
 
 
 def _read_index(index: Path, cache: Path, source: Path) -> DerivedArtwork | None:

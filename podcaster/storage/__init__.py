@@ -15,278 +15,77 @@ producer's name (« mon épisode ») into such a key (``mon-episode``).
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from podcaster.errors import ConfigError, StorageError
+from podcaster.errors import ConfigError
+from podcaster.settings import S3Settings, TransferSettings
+from podcaster.storage.base import (
+    ObjectInfo,
+    Progress,
+    Storage,
+    check_sha256,
+    safe_key,
+    validate_key,
+    validate_prefix,
+)
 
-Progress = Callable[[int], None]
-"""Called with the number of bytes sent since the last call: from worker threads, and negative
-when a part is sent again after an error."""
+if TYPE_CHECKING:
+    from podcaster.storage.local import LocalStorage
+    from podcaster.storage.s3 import S3Storage
 
-# S3 allows 1,024 bytes per key; file systems 255 bytes per name, and the local
-# backend needs room beside each name for its metadata file (``NAME.json``).
-MAX_KEY_BYTES = 1024
-MAX_SEGMENT_BYTES = 200
-_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """What a storage knows of one object.
-
-    ``sha256`` and ``content_type``/``cache_control`` may be ``None`` when
-    the backend cannot tell without one request per object (S3 listings).
-    ``etag`` is the backend's opaque version tag, without quotes.
-    """
-
-    key: str
-    size: int
-    sha256: str | None
-    etag: str
-    content_type: str | None
-    cache_control: str | None
+# Each backend is imported when a URL first names it: the S3 one brings boto3, which a
+# build, the site on local storage or a module that only needs safe_key should not load.
+BACKENDS: dict[str, tuple[str, str]] = {
+    "file": ("podcaster.storage.local", "LocalStorage"),
+    "s3": ("podcaster.storage.s3", "S3Storage"),
+}
 
 
-def validate_key(key: str) -> str:
-    """Return *key* if it is a safe object key, else raise :class:`StorageError` naming it.
-
-    Refused: empty keys, absolute keys, backslashes, control or non-ASCII
-    characters (spaces and accents included), empty segments (``a//b``,
-    trailing ``/``), segments starting with a dot (``.``, ``..``, hidden
-    names, which the local backend keeps for itself), and keys too long for
-    S3 or a file system.
-    """
-    problem = _key_problem(key)
-    if problem:
-        raise StorageError(f"unsafe storage key {key!r}: {problem}", path=key if _printable(key) else None)
-    return key
-
-
-def validate_prefix(prefix: str) -> str:
-    """Return *prefix* if it is a safe listing prefix: "" or a key, possibly ending with ``/`` or partial."""
-    if prefix == "":
-        return prefix
-    body = prefix[:-1] if prefix.endswith("/") else prefix
-    problem = _key_problem(body)
-    if problem:
-        raise StorageError(f"unsafe storage prefix {prefix!r}: {problem}")
-    return prefix
-
-
-def safe_key(name: str) -> str:
-    """Make a key from a producer's name: accents dropped, spaces and other signs turned into ``-``.
-
-    ``safe_key("Saison 1/« Mon épisode ».mp3") == "saison-1/mon-episode.mp3"``. Raises
-    :class:`StorageError` if nothing usable is left (``..``, ``/``, ``""``).
-    """
-    segments = []
-    for segment in name.replace("\\", "/").split("/"):
-        ascii_text = unicodedata.normalize("NFKD", segment).encode("ascii", "ignore").decode("ascii")
-        stem, dot, suffix = ascii_text.rpartition(".")
-        if not dot:
-            stem, suffix = suffix, ""
-        stem = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
-        suffix = re.sub(r"[^a-z0-9]+", "", suffix.lower())
-        if stem:
-            segments.append(f"{stem}.{suffix}" if suffix else stem)
-    return validate_key("/".join(segments))
-
-
-def _key_problem(key: object) -> str | None:
-    if not isinstance(key, str) or key == "":
-        return "a key must be a non-empty string"
-    if key.startswith("/"):
-        return "a key must be relative (no leading '/')"
-    if "\\" in key:
-        return "a key must not hold a backslash"
-    if any(unicodedata.category(char)[0] == "C" for char in key):
-        return "a key must not hold control characters"
-    if not key.isascii():
-        return "a key must be plain ASCII (no accents); use safe_key() to make one"
-    if " " in key:
-        return "a key must not hold spaces; use safe_key() to make one"
-    if len(key.encode()) > MAX_KEY_BYTES:
-        return f"a key must be at most {MAX_KEY_BYTES} bytes"
-    for segment in key.split("/"):
-        if segment == "":
-            return "a key must not have an empty segment ('//' or a trailing '/')"
-        if segment.startswith("."):
-            return "a key segment must not start with '.' ('.', '..' and hidden names are refused)"
-        if len(segment) > MAX_SEGMENT_BYTES:
-            return f"a key segment must be at most {MAX_SEGMENT_BYTES} bytes"
-        if not _SEGMENT.fullmatch(segment):
-            return "a key may only hold letters, digits, '-', '_', '.', '~' and '/'"
-    return None
-
-
-def _printable(text: str) -> bool:
-    return isinstance(text, str) and text.isprintable()
-
-
-def check_sha256(sha256: str, key: str) -> str:
-    """Return *sha256* if it is 64 lower-case hex digits, else raise naming *key*."""
-    if not _SHA256.fullmatch(sha256):
-        raise StorageError(f"sha256 for '{key}' must be 64 lower-case hex digits", path=key)
-    return sha256
-
-
-class Storage(ABC):
-    """A place holding objects by key; every method raises :class:`StorageError` on failure."""
-
-    #: The URL this storage was opened with, holding no secret.
-    url: str
-
-    @classmethod
-    @abstractmethod
-    def from_url(cls, url: str, *, base: Path) -> Storage:
-        """Open the storage *url* names; relative paths are taken from *base*."""
-
-    @abstractmethod
-    def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
-        """Every object whose key starts with *prefix*, by key, in as few requests as the store allows."""
-
-    @abstractmethod
-    def head(self, key: str) -> ObjectInfo | None:
-        """What is known of *key*, with its metadata, or ``None`` when there is no such object."""
-
-    @abstractmethod
-    def _upload_file(
-        self,
-        key: str,
-        path: Path,
-        *,
-        content_type: str,
-        cache_control: str,
-        sha256: str,
-        progress: Progress | None,
-    ) -> None:
-        """Store the file at *path* under *key*, atomically: readers see the old object or the whole new one."""
-
-    @abstractmethod
-    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> ObjectInfo:
-        """Store *data* under *key* in one request (feeds, small files) and return what was stored."""
-
-    @abstractmethod
-    def get_range(self, key: str, start: int, end: int) -> tuple[int, bytes, str | None]:
-        """Bytes *start* to *end* (inclusive, as in HTTP) of *key*: HTTP status, data, content type."""
-
-    @abstractmethod
-    def read(self, key: str) -> bytes:
-        """The whole of *key* (small objects only, such as feeds)."""
-
-    @abstractmethod
-    def delete(self, key: str) -> None:
-        """Remove *key*; removing a missing key is not an error."""
-
-    def public_path(self, key: str) -> Path | None:
-        """The local file holding *key*, when the backend is a local folder; ``None`` otherwise."""
-        validate_key(key)
+def backend(scheme: str) -> type[Storage] | None:
+    """The backend class for a URL scheme, imported on first use; ``None`` for an unknown scheme."""
+    found = BACKENDS.get(scheme.lower())
+    if found is None:
         return None
-
-    def put_file(
-        self,
-        key: str,
-        path: Path,
-        *,
-        content_type: str,
-        cache_control: str,
-        sha256: str,
-        progress: Progress | None = None,
-    ) -> ObjectInfo:
-        """Upload the file at *path* under *key*, then verify it as a listener's app would fetch it.
-
-        The verification is a HEAD (size equal to the file's, sha256 metadata
-        equal to *sha256*) and a ranged GET of the first two bytes answering
-        206 with *content_type*. A failure raises :class:`StorageError` naming
-        the key; the object is then left as it is (it may be the one a live
-        feed already names, with the same content-hashed key).
-        """
-        validate_key(key)
-        check_sha256(sha256, key)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise StorageError(f"cannot read the file to upload: {exc.strerror}", path=path) from exc
-        self._upload_file(
-            key,
-            path,
-            content_type=content_type,
-            cache_control=cache_control,
-            sha256=sha256,
-            progress=progress,
-        )
-        return self.verify(key, size=size, sha256=sha256, content_type=content_type)
-
-    def verify(self, key: str, *, size: int, sha256: str, content_type: str) -> ObjectInfo:
-        """Check that *key* holds *size* bytes with this sha256 and serves byte ranges with *content_type*."""
-        where = self._where(key)
-        info = self.head(key)
-        if info is None:
-            raise StorageError(f"'{key}' is missing right after its upload", path=where)
-        if info.size != size:
-            raise StorageError(f"'{key}' holds {info.size} bytes after upload, expected {size}", path=where)
-        if info.sha256 != sha256:
-            raise StorageError(
-                f"'{key}' has sha256 metadata {info.sha256 or 'none'} after upload, expected {sha256}",
-                path=where,
-            )
-        if size > 0:
-            status, data, served_type = self.get_range(key, 0, 1)
-            if status != 206 or len(data) != min(2, size):
-                raise StorageError(
-                    f"'{key}' does not serve byte ranges (HTTP {status} for bytes=0-1, expected 206); "
-                    "podcast apps need them to seek",
-                    path=where,
-                )
-            if served_type != content_type:
-                raise StorageError(
-                    f"'{key}' is served as {served_type!r}, expected {content_type!r}", path=where
-                )
-        return info
-
-    def _where(self, key: str) -> str:
-        """How messages name *key*: the storage URL and the key."""
-        return f"{self.url.rstrip('/')}/{key}"
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.url}>"
+    module, name = found
+    backend_class: type[Storage] = getattr(importlib.import_module(module), name)
+    return backend_class
 
 
-def open_storage(url: str, *, base: Path | None = None) -> Storage:
+def open_storage(url: str, *, base: Path | None = None, settings: S3Settings | None = None) -> Storage:
     """Open the storage *url* names (``file://PATH``, ``s3://BUCKET[/PREFIX]``).
 
     A relative ``file://`` path is taken from *base* (the catalogue root;
-    the current directory when not given).
+    the current directory when not given); *settings* tune the S3 client.
     """
     scheme, sep, _rest = url.partition("://")
-    backend = BACKENDS.get(scheme.lower()) if sep else None
-    if backend is None:
+    backend_class = backend(scheme) if sep else None
+    if backend_class is None:
         known = ", ".join(f"{name}://" for name in BACKENDS)
         shown = url if sep and "@" not in url else "the storage URL"
         raise ConfigError(f"{shown}: unknown storage scheme; use one of {known}")
-    return backend.from_url(url, base=base if base is not None else Path.cwd())
+    return backend_class.from_url(url, base=base if base is not None else Path.cwd(), settings=settings)
 
 
-# The backends import the interface above, so they are imported after it.
-from podcaster.storage.local import LocalStorage  # noqa: E402
-from podcaster.storage.s3 import S3Storage, TransferSettings  # noqa: E402
+def __getattr__(name: str) -> Any:
+    # `from podcaster.storage import S3Storage` loads boto3 only when someone asks for it.
+    for module, class_name in BACKENDS.values():
+        if name == class_name:
+            return getattr(importlib.import_module(module), class_name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-BACKENDS: dict[str, type[Storage]] = {"file": LocalStorage, "s3": S3Storage}
 
 __all__ = [
     "BACKENDS",
     "LocalStorage",
     "ObjectInfo",
     "Progress",
+    "S3Settings",
     "S3Storage",
     "Storage",
     "TransferSettings",
+    "backend",
     "check_sha256",
     "open_storage",
     "safe_key",

@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from podcaster.errors import ConfigError, StorageError
-from podcaster.storage import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.settings import S3Settings
+from podcaster.storage.base import ObjectInfo, Progress, Storage, validate_key, validate_prefix
 
 META_FOLDER = ".podcaster-meta"
 _CHUNK = 1 << 20
@@ -42,7 +43,7 @@ class LocalStorage(Storage):
         self.url = url or self.root.as_uri()
 
     @classmethod
-    def from_url(cls, url: str, *, base: Path) -> LocalStorage:
+    def from_url(cls, url: str, *, base: Path, settings: S3Settings | None = None) -> LocalStorage:
         """Open ``file://PATH`` (``file:///abs/path``, or ``file://relative/path`` from *base*)."""
         scheme, _, rest = url.partition("://")
         if scheme.lower() != "file" or "?" in rest or "#" in rest:
@@ -122,7 +123,9 @@ class LocalStorage(Storage):
         cache_control: str,
         sha256: str,
         progress: Progress | None,
+        hashed: tuple[int, int] | None = None,
     ) -> None:
+        del hashed  # the copy is hashed as it is written, at no extra cost: always checked
         try:
             source = path.open("rb")
         except OSError as exc:

@@ -6,21 +6,7 @@ boto3's own chain and nowhere else: ``AWS_ENDPOINT_URL`` (or
 botocore itself ignores but other SDKs read), ``AWS_PROFILE``,
 ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``~/.aws/config``…
 
-Environment read when a storage is opened (never at import):
-
-``PODCASTER_S3_ADDRESSING`` = ``path`` | ``virtual`` | ``auto``
-    How the bucket appears in URLs: ``https://host/BUCKET/key`` (path) or
-    ``https://BUCKET.host/key`` (virtual). Default: ``path`` when a custom
-    endpoint is configured (MinIO, SeaweedFS, Garage, Ceph mostly need it),
-    otherwise botocore's ``auto`` (virtual-host on AWS).
-``AWS_MAX_ATTEMPTS``, ``AWS_RETRY_MODE``
-    botocore's own; when both are unset, the ``standard`` mode with 8
-    attempts in all (exponential backoff with jitter, up to 20 s, on
-    throttling, 5xx answers and dropped connections).
-``AWS_REQUEST_CHECKSUM_CALCULATION``, ``AWS_RESPONSE_CHECKSUM_VALIDATION``
-    botocore's own; when unset and the endpoint is not AWS, both are set to
-    ``when_required``: many S3-compatible stores reject boto3's newer default
-    checksum headers, or answer ranged GETs with the whole object's CRC.
+How the client is made, and the environment it honours: :mod:`podcaster.storage.s3client`.
 
 Every object gets ``Content-Type``, ``Cache-Control`` and ``x-amz-meta-sha256``.
 A listing gives keys, sizes and ETags but no metadata, so :meth:`S3Storage.list`
@@ -32,17 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
-from boto3.s3.transfer import ProgressCallbackInvoker, TransferConfig, create_transfer_manager
-from botocore.config import Config
+from boto3.s3.transfer import ProgressCallbackInvoker, create_transfer_manager
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -56,12 +37,11 @@ from botocore.exceptions import (
 from s3transfer.exceptions import CancelledError
 
 from podcaster.errors import ConfigError, StorageError
-from podcaster.storage import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.settings import S3Settings, TransferSettings
+from podcaster.storage.base import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.storage.s3client import make_client, secrets_of, transfer_config, without_userinfo
 
 MiB = 1 << 20
-ADDRESSING_ENV = "PODCASTER_S3_ADDRESSING"
-_ADDRESSING = ("path", "virtual", "auto")
-_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 _CREDENTIALS_HINT = "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
 _ENDPOINT_HINT = "check AWS_ENDPOINT_URL and that the store is reachable"
 _DENIED = {
@@ -75,31 +55,6 @@ _DENIED = {
 }
 
 
-@dataclass(frozen=True)
-class TransferSettings:
-    """How large files are cut and sent (boto3's transfer manager).
-
-    Audio files are tens to hundreds of MB: 16 MiB parts sent 8 at a time
-    keep a few parts in flight per core without holding much memory, and
-    stay far below S3's 10,000-part limit. Tuned with
-    ``python -m tests.benchmarks.bench_storage --sweep``. S3 refuses parts
-    under 5 MiB (except the last), so boto3 raises smaller part sizes to that.
-    """
-
-    threshold: int = 16 * MiB
-    part_size: int = 16 * MiB
-    concurrency: int = 8
-
-    def boto(self) -> TransferConfig:
-        return TransferConfig(
-            multipart_threshold=self.threshold,
-            multipart_chunksize=self.part_size,
-            max_concurrency=self.concurrency,
-            use_threads=True,
-            preferred_transfer_client="classic",
-        )
-
-
 class S3Storage(Storage):
     """Objects in an S3 bucket, under an optional key prefix."""
 
@@ -109,18 +64,24 @@ class S3Storage(Storage):
         prefix: str = "",
         *,
         url: str | None = None,
-        transfer: TransferSettings | None = None,
+        settings: S3Settings | None = None,
     ) -> None:
         if prefix:
             validate_key(prefix)
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
         self.url = url or f"s3://{bucket}/{prefix}".rstrip("/")
-        self.transfer = transfer or TransferSettings()
-        self._client = self._make_client()
+        self.settings = settings or S3Settings()
+        self.transfer = self.settings.transfer or TransferSettings()
+        with self._translated(None, "connect to"):
+            self._session, self._client = make_client(self.settings, self.transfer)
+
+    @property
+    def large_file_threshold(self) -> int:
+        return self.transfer.threshold
 
     @classmethod
-    def from_url(cls, url: str, *, base: Path, transfer: TransferSettings | None = None) -> S3Storage:
+    def from_url(cls, url: str, *, base: Path, settings: S3Settings | None = None) -> S3Storage:
         """Open ``s3://BUCKET[/PREFIX]``; *base* is unused (keys are never local paths)."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "s3":
@@ -145,51 +106,14 @@ class S3Storage(Storage):
                 validate_key(prefix)
             except StorageError as exc:
                 raise ConfigError(f"{url}: unsafe prefix: {exc.problems[0].message}") from exc
-        return cls(bucket, prefix, url=f"s3://{bucket}/{prefix}".rstrip("/"), transfer=transfer)
+        return cls(bucket, prefix, url=f"s3://{bucket}/{prefix}".rstrip("/"), settings=settings)
 
     # -- client --------------------------------------------------------------
-
-    def _make_client(self) -> Any:
-        """An S3 client from boto3's standard chain, configured for the endpoint it resolves to."""
-        addressing = os.environ.get(ADDRESSING_ENV, "").strip().lower() or None
-        if addressing is not None and addressing not in _ADDRESSING:
-            raise ConfigError(f"{ADDRESSING_ENV}={addressing!r}: use one of {', '.join(_ADDRESSING)}")
-        with self._translated(None, "connect to"):
-            session = boto3.session.Session()
-            if session.region_name is None and os.environ.get("AWS_REGION"):
-                # Other AWS SDKs read AWS_REGION; botocore only AWS_DEFAULT_REGION and profiles.
-                options_region: str | None = os.environ["AWS_REGION"]
-            else:
-                options_region = None
-            options: dict[str, Any] = {
-                "user_agent_extra": "podcaster",
-                "connect_timeout": 10,
-                "read_timeout": 60,
-                "tcp_keepalive": True,
-                # Enough for a few files uploaded at once, each with its own part threads.
-                "max_pool_connections": max(32, 2 * self.transfer.concurrency + 2),
-            }
-            if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
-                options["retries"] = {"mode": "standard", "total_max_attempts": 8}
-            if addressing:
-                options["s3"] = {"addressing_style": addressing}
-            client = session.client("s3", region_name=options_region, config=Config(**options))
-            if not _is_aws(client.meta.endpoint_url):
-                # A custom endpoint: path-style unless told otherwise, checksums only when required.
-                options.setdefault("s3", {"addressing_style": "path"})
-                if not os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION"):
-                    options["request_checksum_calculation"] = "when_required"
-                if not os.environ.get("AWS_RESPONSE_CHECKSUM_VALIDATION"):
-                    options["response_checksum_validation"] = "when_required"
-                client.close()
-                client = session.client("s3", region_name=options_region, config=Config(**options))
-            self._session = session
-            return client
 
     @property
     def endpoint_url(self) -> str:
         """The endpoint requests go to (without any user information)."""
-        return _without_userinfo(str(self._client.meta.endpoint_url))
+        return without_userinfo(str(self._client.meta.endpoint_url))
 
     # -- reading -------------------------------------------------------------
 
@@ -264,15 +188,18 @@ class S3Storage(Storage):
         cache_control: str,
         sha256: str,
         progress: Progress | None,
+        hashed: tuple[int, int] | None = None,
     ) -> None:
         before = _stat(path)
-        hasher = _Hasher(path)
-        if before[0] < self.transfer.threshold:
+        # Hashed moments ago and untouched since (same size and mtime): reading it all again only
+        # takes CPU from the upload. Otherwise the hash runs beside the upload.
+        hasher = None if hashed == before else _Hasher(path)
+        if hasher is not None and before[0] < self.transfer.threshold:
             hasher.check(sha256, key)  # one request: hashing first costs a few milliseconds
         subscribers = [ProgressCallbackInvoker(progress)] if progress is not None else None
         with (
             self._translated(key, "upload"),
-            create_transfer_manager(self._client, self.transfer.boto()) as manager,
+            create_transfer_manager(self._client, transfer_config(self.transfer)) as manager,
         ):
             # A multipart object only appears once complete; a failed or cancelled transfer aborts it.
             future = manager.upload(
@@ -289,7 +216,8 @@ class S3Storage(Storage):
             try:
                 # The hash runs beside the parts and ends long before them (GB/s against
                 # MB/s), so a file that changed since it was probed is never completed.
-                hasher.check(sha256, key)
+                if hasher is not None:
+                    hasher.check(sha256, key)
             except StorageError:
                 future.cancel()
                 with contextlib.suppress(CancelledError):
@@ -378,7 +306,7 @@ class S3Storage(Storage):
     def _scrub(self, text: str) -> str:
         """Remove anything secret the chain gave us, should a message ever echo it."""
         session = getattr(self, "_session", None)
-        for secret in _secrets_of(session):
+        for secret in secrets_of(session):
             text = text.replace(secret, "***")
         return text
 
@@ -417,38 +345,11 @@ class _Hasher:
             )
 
 
-def _secrets_of(session: Any) -> tuple[str, ...]:
-    if session is None:
-        return ()
-    try:
-        credentials = session.get_credentials()  # resolved once by the client, cached since
-        frozen = credentials.get_frozen_credentials() if credentials else None
-    except BotoCoreError:
-        return ()
-    if frozen is None:
-        return ()
-    return tuple(secret for secret in (frozen.secret_key, frozen.token) if secret)
-
-
 def _status(exc: BaseException | None) -> int | None:
     if isinstance(exc, ClientError):
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return int(status) if status else None
     return None
-
-
-def _is_aws(endpoint_url: str) -> bool:
-    host = (urlsplit(endpoint_url).hostname or "").lower()
-    return host.endswith(_AWS_HOST_SUFFIXES)
-
-
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=netloc).geturl()
 
 
 def _valid_bucket(name: str) -> bool:

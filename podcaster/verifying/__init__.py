@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.net import Crawler, FetchError
+from podcaster.net import Client, FetchError
 from podcaster.verifying.document import read_feed
 from podcaster.verifying.guids import compare_guids, is_fresh, season_of
 from podcaster.verifying.report import (
@@ -81,7 +81,11 @@ def verify_feed(
     settings = settings or VerifySettings()
     now = now or datetime.now(UTC)
     started = time.monotonic()
-    crawler = Crawler(user_agent=settings.user_agent or user_agent(), timeout=settings.timeout)
+    # The user's own feed, as they name it, often on their own machine (the demo serves 127.0.0.1):
+    # private addresses are allowed. Verify keeps nothing it fetches; it only reports what answered.
+    crawler = Client(
+        user_agent=settings.user_agent or user_agent(), timeout=settings.timeout, allow_private=True
+    )
     out = Findings()
     if progress:
         progress(f"fetching {feed_url}")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from podcaster.errors import SourceError
 from podcaster.feed.podcastindex import CHAPTERS_TYPE, PODCAST_NS
-from podcaster.net import Answer
+from podcaster.net import Answer, parse_xml
 from podcaster.verifying.report import Check, Findings, Level, VerifySettings, is_http
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -62,11 +63,13 @@ def read_feed(
             url,
             f"feedparser does not read the feed cleanly: {parsed.get('bozo_exception')}",
         )
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        root = etree.fromstring(answer.body, parser)
+        root = parse_xml(answer.body, url)
     except etree.XMLSyntaxError as error:
         out.add(Level.ERROR, Check.FEED, url, f"the feed is not well-formed XML: {error}")
+        return None
+    except SourceError as error:  # it declares entities
+        out.add(Level.ERROR, Check.FEED, url, error.args[0])
         return None
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:

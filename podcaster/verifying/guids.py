@@ -8,18 +8,15 @@ that vanished removes an episode listeners may be halfway through.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from podcaster.folder.catalogue import Catalogue
 from podcaster.folder.lockfile import LockEntry
-from podcaster.models import Episode
+from podcaster.models import Episode, season_number
 from podcaster.verifying.document import FeedItem
 from podcaster.verifying.report import Check, Findings, Level
-
-_SEASON_FEED = re.compile(r"saison-(\d+)\.xml$")
 
 
 def compare_guids(
@@ -128,8 +125,8 @@ def is_fresh(body: bytes, catalogue: Catalogue) -> bool | None:
 
 
 def season_of(feed_url: str) -> int | None:
-    match = _SEASON_FEED.search(urlsplit(feed_url).path)
-    return int(match.group(1)) if match else None
+    name = PurePosixPath(urlsplit(feed_url).path).name
+    return season_number(name) if name.endswith(".xml") else None
 
 
 def _relative(path: Path, root: Path) -> str:

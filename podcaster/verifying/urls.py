@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
 
 from podcaster.feed.podcastindex import CHAPTERS_TYPE
-from podcaster.net import Answer, Crawler, FetchError, media_type
+from podcaster.net import Answer, Client, FetchError, media_type
 from podcaster.verifying.document import FeedItem
 from podcaster.verifying.report import (
     Check,
@@ -43,7 +43,7 @@ UrlCheck = tuple[str, Callable[[], list[Finding]]]
 
 
 def url_checks(
-    artwork: list[str], items: list[FeedItem], crawler: Crawler, settings: VerifySettings
+    artwork: list[str], items: list[FeedItem], crawler: Client, settings: VerifySettings
 ) -> list[UrlCheck]:
     """One check per distinct URL, in the order of the feed."""
     tasks: dict[str, Callable[[], list[Finding]]] = {}
@@ -89,7 +89,7 @@ def run_checks(tasks: list[UrlCheck], settings: VerifySettings, out: Findings) -
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _check_enclosure(crawler: Crawler, url: str, length: int, kind: str) -> list[Finding]:
+def _check_enclosure(crawler: Client, url: str, length: int, kind: str) -> list[Finding]:
     out = Findings()
 
     def error(message: str) -> None:
@@ -146,7 +146,7 @@ def _check_enclosure(crawler: Crawler, url: str, length: int, kind: str) -> list
     return out.findings
 
 
-def _check_image(crawler: Crawler, url: str, settings: VerifySettings) -> list[Finding]:
+def _check_image(crawler: Client, url: str, settings: VerifySettings) -> list[Finding]:
     out = Findings()
     answer = _get(crawler, url, Check.ARTWORK, settings.document_limit, out)
     if answer is None:
@@ -162,7 +162,7 @@ def _check_image(crawler: Crawler, url: str, settings: VerifySettings) -> list[F
     return out.findings
 
 
-def _check_transcript(crawler: Crawler, url: str, declared: str, settings: VerifySettings) -> list[Finding]:
+def _check_transcript(crawler: Client, url: str, declared: str, settings: VerifySettings) -> list[Finding]:
     out = Findings()
     answer = _get(crawler, url, Check.TRANSCRIPT, settings.document_limit, out)
     if answer is None:
@@ -180,7 +180,7 @@ def _check_transcript(crawler: Crawler, url: str, declared: str, settings: Verif
     return out.findings
 
 
-def _check_chapters(crawler: Crawler, url: str, settings: VerifySettings) -> list[Finding]:
+def _check_chapters(crawler: Client, url: str, settings: VerifySettings) -> list[Finding]:
     out = Findings()
     answer = _get(crawler, url, Check.CHAPTERS, settings.document_limit, out)
     if answer is None:
@@ -218,7 +218,7 @@ def _chapters_problem(document: object) -> str | None:
     return None
 
 
-def _get(crawler: Crawler, url: str, check: Check, limit: int, out: Findings) -> Answer | None:
+def _get(crawler: Client, url: str, check: Check, limit: int, out: Findings) -> Answer | None:
     """GET *url*; None (with the finding recorded) unless it answered 200."""
     try:
         answer = crawler.fetch(url, limit=limit)
