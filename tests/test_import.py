@@ -37,10 +37,11 @@ from podcaster.folder.lockfile import load_lock
 from podcaster.folder.notes import render_notes
 from podcaster.importing import importer
 from podcaster.importing.feedvalues import parse_date, parse_duration
+from podcaster.importing.feedxml import parse_xml
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.importer import ImportReporter, ImportResult, _commit
 from podcaster.importing.record import load_state
-from podcaster.importing.source import download, parse_xml
+from podcaster.importing.source import download
 from tests.fixtures.audio import decoded_duration, make_audio, make_jpeg, make_png
 from tests.fixtures.catalogue import write_episode, write_podcast
 from tests.fixtures.httpserver import LocalServer
