@@ -348,7 +348,7 @@ def _whole(text: str | None, label: str, what: str, warn: Callable[[str], None])
     if text is None:
         return None
     try:
-        value = int(text.strip()) if len(text.strip()) <= 20 else None
+        value = int(text.strip()) if len(text.strip()) <= 100 else None
     except ValueError:
         value = None
     if value is None:
