@@ -284,3 +284,15 @@ def test_malformed_urls_everywhere_give_one_line_errors(
             cli("--root", str(root), *command),
             f"podcast.toml:{line}: 'feed' is not a valid URL: 'http://[::1/feed.xml' (Invalid IPv6 URL)",
         )
+
+
+@pytest.mark.parametrize("text", ["1e999", "inf", "99999999999:00:00"])
+def test_a_duration_no_episode_has_is_reported_not_kept(
+    text: str, http_server: LocalServer, tmp_path: Path
+) -> None:
+    data = feed(item(1).replace("<itunes:duration>60<", f"<itunes:duration>{text}<"))
+    root = tmp_path / "show"
+    result = import_feed(root, http_server.serve("/long.xml", data, "application/rss+xml"), feed_url=NEW_FEED)
+    assert any(f"cannot read itunes:duration {text!r}" in w.message for w in result.warnings)
+    build(root, now=NOW)  # infinity once broke the feed's <itunes:duration>
+    assert load_catalogue(root).lock.media("guid-1").duration == 0

@@ -7,6 +7,7 @@ relative URLs, dates in several languages, durations in several forms, yes/no, k
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -69,6 +70,7 @@ _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)$")
 _UNITS = re.compile(
     r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s(?:ec)?)?$", re.IGNORECASE
 )
+MAX_DURATION = 1_000_000.0  # seconds: eleven days and a half, longer than any episode
 _TRUE = {"yes", "true", "explicit", "1"}
 _FALSE = {"no", "false", "clean", "0"}
 
@@ -274,6 +276,12 @@ def parse_date(text: str) -> tuple[datetime | None, str | None]:
 
 def parse_duration(text: str) -> float | None:
     """Seconds from ``itunes:duration``: ``2105``, ``35:05``, ``0:35:05``, ``35:05.5`` or ``35m 5s``."""
+    seconds = _duration(text)
+    # Infinity, or years of audio, is no duration: it would break whatever computes with it.
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds <= MAX_DURATION else None
+
+
+def _duration(text: str) -> float | None:
     value = text.strip()
     if not value:
         return None

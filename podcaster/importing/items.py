@@ -253,9 +253,6 @@ def _read_item(
     title = node.text("", "title") or node.text("itunes", "title") or ""
     label = f"item {index + 1}" + (f" ({title[:60]!r})" if title else "")
 
-    def whole(text: str | None, what: str) -> int | None:
-        return _whole(text, label, what, warn)
-
     guid = node.text("", "guid")
     date_text = node.text("", "pubDate") or node.text("dc", "date")
     date = None
@@ -292,11 +289,14 @@ def _read_item(
         or node.markup("itunes", "summary")
         or "",
         link=absolute_url(node.text("", "link"), base),
-        season=whole(
-            season_text, "itunes:season" if node.first("itunes", "season") is not None else "podcast:season"
+        season=_whole(
+            season_text,
+            label,
+            "itunes:season" if node.first("itunes", "season") is not None else "podcast:season",
+            warn,
         ),
         season_name=node.attribute("podcast", "season", "name"),
-        number=whole(number_text, "episode number"),
+        number=_whole(number_text, label, "episode number", warn),
         type=episode_type,
         duration=duration,
         explicit=parse_explicit(node.text("itunes", "explicit")),
