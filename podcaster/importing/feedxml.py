@@ -27,8 +27,6 @@ _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 # <item> and <guid> start tags, and the openings of what to skip over (notes may quote HTML in CDATA).
 _COUNTED_OR_SKIPPED = re.compile(rb"<(item|guid)[\s>/]|<!\[CDATA\[|<!--")
 _RSS_START = re.compile(rb"<rss(?=[\s>/])")
-_PREFIXED_TAG = re.compile(rb"</?([A-Za-z][\w.-]*):[A-Za-z]")
-_PREFIX_DECLARATION = re.compile(rb"xmlns:([A-Za-z][\w.-]*)\s*=")
 _SKIPPED_UNTIL = {b"<![CDATA[": b"]]>", b"<!--": b"-->"}
 
 
@@ -78,9 +76,11 @@ def _declare_usual_prefixes(data: bytes, warnings: list[str]) -> bytes:
     root = _RSS_START.search(data)
     if root is None:
         return data
-    used = {match.group(1).decode() for match in _PREFIXED_TAG.finditer(data)}
-    declared = {match.group(1).decode() for match in _PREFIX_DECLARATION.finditer(data)}
-    missing = sorted(prefix for prefix in used - declared if prefix in USUAL_NAMESPACES)
+    missing = sorted(
+        prefix
+        for prefix in USUAL_NAMESPACES
+        if f"<{prefix}:".encode() in data and f"xmlns:{prefix}".encode() not in data
+    )
     if not missing:
         return data
     declarations = b"".join(f' xmlns:{prefix}="{USUAL_NAMESPACES[prefix]}"'.encode() for prefix in missing)
