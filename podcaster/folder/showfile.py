@@ -110,8 +110,13 @@ class _Reader:
         value = self.text(values, key, table, required=required)
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(value)
+            _port = parts.port
+        except ValueError as error:
+            self.problem(f"'{key}' is not a valid URL: {value!r} ({error})", table, key)
+            return None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key)
             return None
         return value
@@ -241,8 +246,13 @@ def _hubs(reader: _Reader, websub: dict[str, Any]) -> tuple[str, ...]:
         return ()
     hubs = []
     for hub in raw:
-        parts = urlsplit(hub.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(hub.strip())
+            _port = parts.port  # raises on a port that is not a number
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
             reader.problem(f"hub {hub!r} must be an absolute http(s) URL", "websub", "hubs")
         else:
             hubs.append(hub.strip())
