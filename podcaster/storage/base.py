@@ -31,6 +31,9 @@ MAX_SEGMENT_BYTES = 200
 _SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
+Leftovers = list[tuple[str, int]]
+"""What a sweep removed: each leftover as (where, bytes)."""
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -188,6 +191,15 @@ class Storage(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove *key*; removing a missing key is not an error."""
+
+    def remove_leftovers(self, *, before_ns: int) -> Leftovers:
+        """Delete what a killed upload of this backend left behind, older than *before_ns* (ns since the epoch).
+
+        Return each leftover removed, as (where, bytes). The caller vouches that none
+        of its own uploads started before *before_ns* is still under way.
+        """
+        del before_ns
+        return []
 
     def public_path(self, key: str) -> Path | None:
         """The local file holding *key*, when the backend is a local folder; ``None`` otherwise."""
