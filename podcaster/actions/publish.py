@@ -15,7 +15,8 @@ The order keeps every live feed whole at every moment:
    (:mod:`podcaster.actions.publishplan`); remove what a publish killed
    outright left in storage (temporary files, unfinished multipart uploads);
 3. upload media and assets, each verified (:meth:`~podcaster.storage.Storage.put_file`:
-   a HEAD for size and sha256, a ranged GET answering 206 with the right type);
+   a HEAD for size and sha256 metadata, ranged GETs of both ends answering 206
+   with the right type and the file's own bytes);
    audio this run has just hashed is not read again to hash it
    (:mod:`podcaster.actions.publishsend`);
 4. upload the feeds, each checked with a HEAD: the season feeds and
