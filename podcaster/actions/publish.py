@@ -12,13 +12,13 @@ The order keeps every live feed whole at every moment:
 1. load and validate, probe what changed (while the storage is opened and
    listed: neither waits for the other), render every feed in memory;
 2. plan from that one listing: each object new, changed or unchanged
-   (:mod:`podcaster.actions.publishplan`); remove what a publish killed
-   outright left in storage (temporary files, unfinished multipart uploads);
+   (:mod:`podcaster.publishing.plan`); remove the temporary files a publish
+   killed outright left in a local storage folder;
 3. upload media and assets, each verified (:meth:`~podcaster.storage.Storage.put_file`:
    a HEAD for size and sha256 metadata, ranged GETs of both ends answering 206
    with the right type and the file's own bytes);
    audio this run has just hashed is not read again to hash it
-   (:mod:`podcaster.actions.publishsend`);
+   (:mod:`podcaster.publishing.send`);
 4. upload the feeds, each checked with a HEAD: the season feeds and
    ``episodes.json`` together, then ``feed.xml`` alone, last;
 5. with ``prune``, delete the media no episode uses any more;
@@ -41,8 +41,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from podcaster.actions.build import write_feeds
-from podcaster.actions.publishplan import (
+from podcaster.errors import PodcasterError, Problem
+from podcaster.feed.output import write_feeds
+from podcaster.feed.websub import announce
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.mediafacts import ProbeCache, refresh_media
+from podcaster.media import file_signature
+from podcaster.publishing.plan import (
     FEED_CACHE,
     MEDIA_CACHE,
     MEDIA_PREFIX,
@@ -51,13 +57,7 @@ from podcaster.actions.publishplan import (
     PlannedObject,
     make_plan,
 )
-from podcaster.actions.publishsend import SMALL_UPLOADS, Hashed, PublishReporter, PublishResult, execute
-from podcaster.errors import PodcasterError, Problem
-from podcaster.feed.websub import announce
-from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.mediafacts import ProbeCache, refresh_media
-from podcaster.media.audio import file_signature
+from podcaster.publishing.send import SMALL_UPLOADS, Hashed, PublishReporter, PublishResult, execute
 from podcaster.settings import S3Settings, Settings
 from podcaster.storage import ObjectInfo, Storage, open_storage
 

@@ -56,7 +56,7 @@ from podcaster.importing.record import EpisodeRecord, ImportState, load_state, s
 from podcaster.importing.report import ImportReporter, ImportResult
 from podcaster.importing.show import write_show
 from podcaster.importing.source import FEED_LIMIT, download, parse_xml, read_source
-from podcaster.media.audio import probe
+from podcaster.media import probe
 from podcaster.models import MIME_EXTENSIONS
 
 __all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
