@@ -15,8 +15,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -392,11 +390,9 @@ def test_a_feed_of_several_thousand_items(http_server: LocalServer, tmp_path: Pa
     ).encode()
     url = http_server.serve("/big.xml", data, "application/rss+xml")
     root = tmp_path / "show"
-    started = time.perf_counter()
+    # Its speed is measured by tests/benchmarks/bench_import.py, not asserted on a shared machine.
     result = import_feed(root, url, feed_url=NEW_FEED)
-    elapsed = time.perf_counter() - started
     assert len(result.added) == count
-    assert elapsed < 30, f"import of {count} items took {elapsed:.1f} s"
     build(root, now=NOW)
     parsed = feedparser.parse(read_built(root))
     assert len(parsed.entries) == count and not parsed.bozo
@@ -1028,7 +1024,6 @@ def test_episode_files_are_valid_front_matter(http_server: LocalServer, tmp_path
         assert list(data)[:7] == ["title", "season", "episode", "type", "date", "guid", "audio"]
     lock = load_lock(root)
     assert all(entry.media.sha256 == "" for entry in lock.episodes.values())
-    assert textwrap.dedent  # keep the import for readers adapting these tests
 
 
 def test_podcast_toml_names_the_move_and_the_hubs(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ class PublishResult:
     build: BuildResult = field(default_factory=BuildResult)
     announced: list[str] = field(default_factory=list)  # feed URLs WebSub hubs were told of
     warnings: list[Problem] = field(default_factory=list)
+    leftovers: list[tuple[str, int]] = field(default_factory=list)  # removed, as (where, bytes)
 
 
 class PublishReporter:
