@@ -7,7 +7,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -16,7 +26,7 @@ from podcaster.studio import Permission, can
 
 from ..render import security_headers
 from ..site import Snapshot, snapshot
-from .security import Account, PREFIX, safe_next
+from .security import PREFIX, Account, safe_next
 from .texts import texts
 
 bp = Blueprint("studio", __name__, url_prefix=PREFIX)

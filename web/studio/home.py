@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import Response, current_app
 
 from podcaster.errors import Problem
-
 from podcaster.studio import can_edit_episode, studio_overview, wall_clock
 
 from .blueprint import account, bp, page
@@ -38,4 +37,6 @@ def home() -> Response:
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         return f"{name}:{problem.line}" if problem.line else name
 
-    return page("studio/home.html", overview=overview, rows=rows, zone=zone, where=where, wall_clock=wall_clock)
+    return page(
+        "studio/home.html", overview=overview, rows=rows, zone=zone, where=where, wall_clock=wall_clock
+    )
