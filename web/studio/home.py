@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, current_app
+from flask import Response, abort, current_app
 
 from podcaster.errors import Problem
 from podcaster.studio import can_edit_episode, studio_overview, wall_clock
@@ -40,3 +40,9 @@ def home() -> Response:
     return page(
         "studio/home.html", overview=overview, rows=rows, zone=zone, where=where, wall_clock=wall_clock
     )
+
+
+@bp.get("/<path:rest>")
+def unknown(rest: str) -> Response:
+    """Any other studio address: through the sign-in guard first, then not found."""
+    abort(404)
