@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.wrappers import Response as BaseResponse
 
 from podcaster.errors import PodcasterError
 from podcaster.studio import Permission, can
@@ -73,7 +74,7 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
 
 
 @bp.before_request
-def guard() -> Response | None:
+def guard() -> BaseResponse | None:
     """Every studio URL but the sign-in page needs a live session; every form needs its CSRF token."""
     idle = int(current_app.config["STUDIO_IDLE_MINUTES"]) * 60
     seen = session.get("seen")

@@ -33,7 +33,7 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _secret_lock = threading.Lock()
 
 
-class Account(UserMixin):  # type: ignore[misc]
+class Account(UserMixin):
     """A signed-in producer, as Flask-Login knows them."""
 
     def __init__(self, user: User) -> None:
