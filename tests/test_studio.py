@@ -140,8 +140,12 @@ def test_save_rewrites_the_file_with_its_offset(site_root: Path) -> None:
     assert 'guid: "test-guid-premier-episode"' in text
     again = read_episode(site_root, "premier-episode")
     assert again.title == "Un titre neuf" and again.date == date
-    assert save_episode(site_root, "premier-episode", *_changes(site_root, "premier-episode"), Role.EDITOR, NOW)
-    same = save_episode(site_root, "premier-episode", *_changes(site_root, "premier-episode"), Role.EDITOR, NOW)
+    assert save_episode(
+        site_root, "premier-episode", *_changes(site_root, "premier-episode"), Role.EDITOR, NOW
+    )
+    same = save_episode(
+        site_root, "premier-episode", *_changes(site_root, "premier-episode"), Role.EDITOR, NOW
+    )
     assert same.outcome is Outcome.UNCHANGED
 
 
