@@ -374,3 +374,12 @@ def test_a_secret_key_is_made_once_in_the_instance_folder(studio: Path, tmp_path
     untouched = tmp_path / "untouched"
     _app(studio, SECRET_KEY=None, INSTANCE_FOLDER=untouched).test_client().get("/")
     assert not untouched.exists()
+
+
+def test_behind_a_trusted_proxy_limits_count_each_client(studio: Path) -> None:
+    app = _app(studio, STUDIO_SIGNIN_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    guesser, producer = _client(app), _client(app)
+    guesser.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+    producer.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+    assert [_sign_in(guesser, "edith", "wrong password!") for _ in range(3)] == [401, 401, 429]
+    assert _sign_in(producer, "edith") == 302

@@ -61,6 +61,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "STUDIO_SIGNIN_LIMIT": ("5 per minute;30 per hour", str),
     # The clock the studio shows and reads dates in; files keep the offset.
     "STUDIO_TIMEZONE": ("Europe/Paris", str),
+    # Reverse proxies in front of the site whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    "TRUSTED_PROXIES": (0, int),
     # Studio cookies' Secure flag: None sets it unless the site is reached on a loopback address.
     "SESSION_COOKIE_SECURE": (None, lambda text: _boolean(text)),
 }

@@ -22,6 +22,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from podcaster.errors import ConfigError
 from podcaster.studio import Role, User, find_user
@@ -99,6 +100,12 @@ def _stored_secret(path: Path) -> str:
 def init_security(app: Flask) -> None:
     """Install the session interface, Flask-Login, CSRF protection and the sign-in limiter on *app*."""
     app.session_interface = StudioSessions()
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # Behind a proxy every client would share its address, and one guesser would lock all out.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.config["SESSION_COOKIE_NAME"] = "studio_session"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
