@@ -149,6 +149,20 @@ def test_save_rewrites_the_file_with_its_offset(site_root: Path) -> None:
     assert same.outcome is Outcome.UNCHANGED
 
 
+def test_a_save_keeps_a_date_written_with_another_offset(site_root: Path) -> None:
+    path = site_root / "episodes/saison-1/premier-episode.md"
+    path.write_text(path.read_text().replace("2023-01-25T09:00:00+01:00", "2023-01-25T08:00:07+00:00"))
+    changes, version = _changes(site_root, "premier-episode", title="Autre titre")
+    changes = EpisodeChanges(
+        **{**changes.__dict__, "date": from_wall_clock("2023-01-25T09:00:07", "Europe/Paris")}
+    )
+    assert (
+        save_episode(site_root, "premier-episode", changes, version, Role.EDITOR, NOW).outcome
+        is Outcome.SAVED
+    )
+    assert 'date: "2023-01-25T08:00:07+00:00"' in path.read_text()
+
+
 def test_a_file_changed_since_loading_is_a_conflict(site_root: Path) -> None:
     changes, version = _changes(site_root, "premier-episode", title="Mon titre")
     path = site_root / "episodes/saison-1/premier-episode.md"

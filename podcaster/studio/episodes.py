@@ -181,7 +181,6 @@ def _same(current: EpisodeText, changes: EpisodeChanges) -> bool:
     return (
         current.title == _clean_title(changes.title)
         and current.date == changes.date
-        and current.date.utcoffset() == changes.date.utcoffset()
         and current.type is changes.type
         and current.explicit == changes.explicit
         and current.notes == _clean_notes(changes.notes)
@@ -199,7 +198,7 @@ def _clean_notes(notes: str) -> str:
 def _render(data: dict[str, Any], notes: str, current: EpisodeText, changes: EpisodeChanges) -> str:
     front = dict(data)
     front["title"] = _clean_title(changes.title)
-    if changes.date != current.date or changes.date.utcoffset() != current.date.utcoffset():
+    if changes.date != current.date:  # the same moment keeps its text, whatever offset it was written with
         front["date"] = changes.date.isoformat()
     if "type" in front or changes.type is not EpisodeType.FULL:
         front["type"] = changes.type.value

@@ -107,7 +107,10 @@ def _values(episode: EpisodeText) -> dict[str, str]:
     explicit = next(key for key, value in EXPLICIT_CHOICES.items() if value is episode.explicit)
     return {
         "title": episode.title,
-        "date": wall_clock(episode.date, zone).strftime("%Y-%m-%dT%H:%M"),
+        # Seconds only when the file has some (imported feeds do): a save must not move the date.
+        "date": wall_clock(episode.date, zone).strftime(
+            "%Y-%m-%dT%H:%M:%S" if episode.date.second else "%Y-%m-%dT%H:%M"
+        ),
         "type": episode.type.value,
         "explicit": explicit,
         "notes": episode.notes,
