@@ -79,3 +79,22 @@ def test_the_library_and_the_other_commands_never_load_the_encoder() -> None:
         " assert 'lameenc' not in sys.modules, 'lameenc loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_demo_opens_the_studio_with_an_editor_account(tmp_path: Path) -> None:
+    from podcaster.studio import Role, authenticate
+
+    source = write_podcast(tmp_path / "source")
+    write_episode(source, "premier", audio="audio/premier.mp3", audio_bytes=None)
+    work = tmp_path / "demo"
+    passwords = []
+    for _ in range(2):  # a second run in the same folder makes a new password for the same account
+        result = CliRunner().invoke(main, ["--root", str(source), "demo", "--dir", str(work), "--no-serve"])
+        assert result.exit_code == 0, result.output
+        line = next(line for line in result.output.splitlines() if line.startswith("studio"))
+        assert "http://127.0.0.1:8093/studio/" in line and "account demo" in line
+        passwords.append(line.split("password ")[1].split(":")[0])
+    assert passwords[0] != passwords[1]
+    assert authenticate(work, "demo", passwords[0]) is None
+    user = authenticate(work, "demo", passwords[1])
+    assert user is not None and user.role is Role.EDITOR

@@ -24,6 +24,7 @@ FLOORS = {
     "verifying": 4,
     "publishing": 4,
     "actions": 5,
+    "studio": 5,  # accounts and episode edits for the studio, over the actions: used by cli and web
     "cli": 6,
 }
 MAX_LINES = 420  # "a few hundred lines", with room for a docstring

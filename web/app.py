@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, url_for
 
-from . import api, embed, errors, feeds, media, pages
+from . import api, embed, errors, feeds, media, pages, studio
 from .config import configure
 from .http import FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
@@ -24,6 +24,7 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
     app.extensions[EXTENSION] = site
     for blueprint in (pages.bp, feeds.bp, api.bp, embed.bp, media.bp):
         app.register_blueprint(blueprint)
+    studio.init_app(app)
     errors.register(app)
     _template_helpers(app)
     app.wsgi_app = FastPath(app.wsgi_app, cached_answer(site))  # type: ignore[method-assign]

@@ -1,7 +1,10 @@
 """The site's settings: defaults, then an instance file, then ``PODCASTER_*`` variables, then tests'.
 
-Every setting has a default that is safe in production; there is no secret,
-because the site keeps no session and sets no cookie.
+Every setting has a default that is safe in production. The public site keeps
+no session and sets no cookie; only the studio (``/studio/``) does, signed
+with ``SECRET_KEY``: when none is configured, a random one is made on first
+use and kept in the instance folder with mode 0600 (see ``web/studio``), so
+no development value can ever reach production.
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "CLOCK": (utc_now, None),
     # A fixed "now" (ISO 8601 with a time zone), as PODCASTER_NOW gives the CLI: preview a release date.
     "NOW": (None, lambda text: parse_moment(text, ENV_PREFIX + "NOW")),
+    # The studio's session signing key; when unset, a random one kept in the instance folder.
+    "SECRET_KEY": (None, str),
+    # Minutes without a request after which a studio session ends.
+    "STUDIO_IDLE_MINUTES": (60, int),
+    # Sign-in attempts allowed per client address (Flask-Limiter's notation, ';' between limits).
+    "STUDIO_SIGNIN_LIMIT": ("5 per minute;30 per hour", str),
+    # The clock the studio shows and reads dates in; files keep the offset.
+    "STUDIO_TIMEZONE": ("Europe/Paris", str),
+    # Reverse proxies in front of the site whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    "TRUSTED_PROXIES": (0, int),
+    # Studio cookies' Secure flag: None sets it unless the site is reached on a loopback address.
+    "SESSION_COOKIE_SECURE": (None, lambda text: _boolean(text)),
 }
 
 
@@ -58,6 +73,7 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
     for name, (default, _) in SETTINGS.items():
         app.config[name] = default
     app.config["JSON_SORT_KEYS"] = False
+    app.config["INSTANCE_FOLDER"] = instance_folder(app)
     _load_instance_file(app)
     app.config.update(from_environment(os.environ))
     if test_config is not None:
@@ -100,9 +116,14 @@ def resolve_root(value: object) -> Path:
     return find_root(Path.cwd())
 
 
+def instance_folder(app: Flask) -> Path:
+    """Flask's instance folder, or ``PODCASTER_INSTANCE_PATH``: settings and the studio's secret key."""
+    return Path(os.environ.get(ENV_PREFIX + "INSTANCE_PATH") or app.instance_path)
+
+
 def _load_instance_file(app: Flask) -> None:
     """Read ``instance/config.toml`` (keys in any case) or ``instance/config.py``, if there."""
-    folder = Path(os.environ.get(ENV_PREFIX + "INSTANCE_PATH") or app.instance_path)
+    folder = instance_folder(app)
     toml_file = folder / "config.toml"
     if toml_file.is_file():
         try:

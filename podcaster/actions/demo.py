@@ -9,9 +9,10 @@ re-exported by :mod:`podcaster.actions`, so a lean install never imports it.
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from podcaster.actions.publish import PublishResult, publish
@@ -21,9 +22,11 @@ from podcaster.folder.catalogue import parse_front_matter
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 from podcaster.folder.showwriter import retarget
 from podcaster.settings import Settings
+from podcaster.studio import Role, add_user, find_user, set_password
 
 DEMO_SECONDS = 24.0
 DEMO_STORAGE = "file://public"
+DEMO_ACCOUNT = "demo"
 # Chapters at these fractions of each sample, so the pages show seekable chapters.
 DEMO_CHAPTERS = {
     "fr": ("Ouverture", "Sur le terrain", "Les questions", "Pour conclure"),
@@ -38,6 +41,8 @@ class DemoResult:
     root: Path  # the demo's podcast folder, ready to serve
     base_url: str
     published: PublishResult
+    account: str = DEMO_ACCOUNT  # an editor account for the studio
+    password: str = field(default="", repr=False)  # made for this run, shown once
 
 
 def run_demo(
@@ -48,9 +53,19 @@ def run_demo(
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Copy the catalogue in *source_root* into *work_dir* with sample audio, and publish it there."""
+    """Copy the catalogue in *source_root* into *work_dir* with sample audio, publish it there, open the studio.
+
+    The studio gets an editor account, ``demo``, with a password made for
+    this run (an earlier run's account in the same folder gets a new one).
+    """
     root = prepare_demo(source_root, work_dir, base_url, progress=progress)
-    return DemoResult(root=root, base_url=base_url, published=publish(root, settings=settings, reporter=None))
+    published = publish(root, settings=settings, reporter=None)
+    password = secrets.token_urlsafe(12)
+    if find_user(root, DEMO_ACCOUNT) is None:
+        add_user(root, DEMO_ACCOUNT, Role.EDITOR, password)
+    else:
+        set_password(root, DEMO_ACCOUNT, password)
+    return DemoResult(root=root, base_url=base_url, published=published, password=password)
 
 
 def prepare_demo(

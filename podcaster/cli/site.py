@@ -58,6 +58,9 @@ def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_ser
     click.echo(f"feed      {base_url}feed.xml")
     click.echo(f"api       {base_url}api/episodes.json")
     click.echo(f"embed     {base_url}embed/")
+    click.echo(
+        f"studio    {base_url}studio/  (account {result.account}, password {result.password}: shown once)"
+    )
     if not no_serve:
         _run_site(result.root, host=host, port=port)
 

@@ -4,7 +4,7 @@ A podcast folder holds the show (``podcast.toml``), the ledger of what was
 learnt and published (``podcast.lock``), one Markdown file per episode under
 ``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, and a local,
 uncommitted working folder ``.podcaster/`` (caches, the build manifest, the
-publish lock). Any other module that spells one of these paths is a bug.
+publish lock, the studio's accounts). Any other module that spells one of these paths is a bug.
 """
 
 from __future__ import annotations
@@ -130,6 +130,16 @@ class PodcastFolder:
     @property
     def publish_lock(self) -> Path:
         return self.root / WORK_DIR / "publish.lock"
+
+    @property
+    def users_file(self) -> Path:
+        """The studio's accounts and password hashes: never committed, never published, mode 0600."""
+        return self.root / WORK_DIR / "users.json"
+
+    @property
+    def edit_lock(self) -> Path:
+        """Held while the studio rewrites a catalogue or users file, so two saves never interleave."""
+        return self.root / WORK_DIR / "edit.lock"
 
     def relative(self, path: Path) -> str:
         """Name *path* relative to the folder, as the catalogue and the lock file write it."""
