@@ -185,6 +185,8 @@ ROLES = {
         "sound designer": "Conception sonore",
         "writer": "Écriture",
         "director": "Réalisation",
+        "audio engineer": "Prise de son",
+        "cover art designer": "Illustration",
     },
     "en": {
         "host": "Host",
@@ -197,6 +199,8 @@ ROLES = {
         "sound designer": "Sound design",
         "writer": "Writer",
         "director": "Director",
+        "audio engineer": "Sound",
+        "cover art designer": "Illustration",
     },
 }
 
