@@ -102,7 +102,15 @@ def test_home_offers_the_feed_to_copy_and_the_directories(client: FlaskClient) -
     assert page.cssselect("button[data-copy=adresse-rss]")[0].get("hidden") is not None  # shown by JS
     links = {a.text_content(): a.get("href") for a in page.cssselect(".directories a")}
     assert links["Apple Podcasts"] == "https://podcasts.apple.com/fr/podcast/id000000"
-    assert "AntennaPod" in links
+    assert list(links) == [
+        "Apple Podcasts", "Spotify", "Deezer", "Amazon Music", "YouTube Music", "Pocket Casts",
+        "AntennaPod", "Overcast", "Podcast Addict", "Podcast Index",
+    ]  # fmt: skip
+    # Each button shows its platform's icon, decorative beside the name that labels the link.
+    for link in page.cssselect(".directories a"):
+        icon = link.cssselect("svg")[0]
+        assert icon.get("aria-hidden") == "true" and icon.cssselect("path, circle, rect")
+    assert page.cssselect(".open-app a")[0].get("href") == "podcast://" + SITE.split("://")[1] + "feed.xml"
     alternates = page.cssselect('link[rel=alternate][type="application/rss+xml"]')
     assert [link.get("href") for link in alternates][:2] == [SITE + "feed.xml", SITE + "saison-1.xml"]
 

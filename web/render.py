@@ -33,8 +33,14 @@ def base_context(snap: Snapshot) -> dict[str, Any]:
         "public_show": snap.public_show,
         "lang": snap.language,
         "t": strings(show.language),
-        "directories": [(DIRECTORIES[key], show.links[key]) for key in DIRECTORIES if key in show.links],
+        "directories": [(key, DIRECTORIES[key], show.links[key]) for key in DIRECTORIES if key in show.links],
+        "app_url": app_url(show.urls.feed),
     }
+
+
+def app_url(feed: str) -> str:
+    """The ``podcast://`` address phones hand to the podcast app installed (Apple Podcasts and others)."""
+    return "podcast://" + feed.split("://", 1)[1]
 
 
 def cached_page(snap: Snapshot, template: str, *, embed: bool = False, **context: Any) -> Response:
