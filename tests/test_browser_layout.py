@@ -77,7 +77,9 @@ def _box(page: Any, selector: str) -> dict[str, float]:
 @pytest.mark.parametrize("name", list(PAGES))
 def test_layout(browser: Any, live_server: Server, artifacts: Path, name: str, width: int) -> None:
     path, always_beside, edge = PAGES[name]
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    # Embeds are measured in a viewport of the height their code states (200 px, 480 px for the list).
+    height = {"embed-episode": 200, "embed-list": 480}.get(name, 900)
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
     page = context.new_page()
     try:
         page.goto(live_server.url + path)
@@ -85,6 +87,10 @@ def test_layout(browser: Any, live_server: Server, artifacts: Path, name: str, w
         page.screenshot(path=str(artifacts / f"layout-{name}-{width}.png"), full_page=True)
 
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if name.startswith("embed"):
+            assert page.evaluate("document.documentElement.scrollHeight") <= height, (
+                "the embed overflows its frame"
+            )
         assert page.evaluate(TOO_WIDE, width) == []
         assert page.evaluate(OVERLAPS, MEASURED) == []
 
