@@ -102,7 +102,15 @@ def test_home_offers_the_feed_to_copy_and_the_directories(client: FlaskClient) -
     assert page.cssselect("button[data-copy=adresse-rss]")[0].get("hidden") is not None  # shown by JS
     links = {a.text_content(): a.get("href") for a in page.cssselect(".directories a")}
     assert links["Apple Podcasts"] == "https://podcasts.apple.com/fr/podcast/id000000"
-    assert "AntennaPod" in links
+    assert list(links) == [
+        "Apple Podcasts", "Spotify", "Deezer", "Amazon Music", "YouTube Music", "Pocket Casts",
+        "AntennaPod", "Overcast", "Podcast Addict", "Podcast Index",
+    ]  # fmt: skip
+    # Each button shows its platform's icon, decorative beside the name that labels the link.
+    for link in page.cssselect(".directories a"):
+        icon = link.cssselect("svg")[0]
+        assert icon.get("aria-hidden") == "true" and icon.cssselect("path, circle, rect")
+    assert page.cssselect(".open-app a")[0].get("href") == "podcast://" + SITE.split("://")[1] + "feed.xml"
     alternates = page.cssselect('link[rel=alternate][type="application/rss+xml"]')
     assert [link.get("href") for link in alternates][:2] == [SITE + "feed.xml", SITE + "saison-1.xml"]
 
@@ -305,13 +313,61 @@ def test_embeds_may_be_framed_by_the_configured_ancestors(client: FlaskClient, p
     assert response.status_code == 200
     assert "X-Frame-Options" not in response.headers
     policy = response.headers["Content-Security-Policy"]
-    assert f"frame-ancestors 'self' {ALLOWED_ORIGIN}" in policy
+    assert f"frame-ancestors 'self' {ALLOWED_ORIGIN}" in policy  # as the show's [website] restricts it
 
 
 def test_frame_ancestors_setting_overrides_the_catalogue(published: Path) -> None:
     client = make_app(published, FRAME_ANCESTORS=["https://partenaire.example"]).test_client()
     policy = client.get("/embed/").headers["Content-Security-Policy"]
     assert "frame-ancestors https://partenaire.example" in policy
+
+
+def test_embeds_may_be_framed_by_any_site_unless_the_show_restricts_it(
+    tmp_path: Path, sample_mp3: Path
+) -> None:
+    root = make_site(tmp_path / "podcast", sample_mp3)
+    toml = root / "podcast.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        "\n".join(line for line in text.splitlines() if "frame_ancestors" not in line), encoding="utf-8"
+    )
+    client = make_app(root).test_client()
+    assert "frame-ancestors *" in client.get("/embed/premier-episode/").headers["Content-Security-Policy"]
+    # The site's own pages stay unframeable by others.
+    assert "frame-ancestors 'self'" in client.get("/").headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/embed/", "/embed/premier-episode/"])
+def test_embed_themes_by_query(client: FlaskClient, path: str) -> None:
+    for theme in ("light", "dark"):
+        page = html(client.get(path, query_string={"theme": theme}))
+        assert page.cssselect(f"body.embed.theme-{theme}")
+        assert page.cssselect("meta[name=color-scheme]")[0].get("content") == theme
+    # Without a theme, or an unknown one, the embed follows the visitor's system.
+    for query in ({}, {"theme": "<b>"}):
+        page = html(client.get(path, query_string=query))
+        assert page.cssselect("body")[0].get("class") == "embed"
+    assert html(client.get(path)).cssselect("body")[0].get("class") == "embed"  # not the cached dark one
+
+
+def test_the_embed_code_offered_is_exactly_oembeds(client: FlaskClient) -> None:
+    page = html(client.get("/episodes/premier-episode/"))
+    offered = page.get_element_by_id("code-integration").text_content()
+    data = client.get("/oembed", query_string={"url": SITE + "episodes/premier-episode/"}).get_json()
+    assert offered == data["html"]
+    frame = lxml.html.fragment_fromstring(offered)
+    assert frame.get("height") == "200" and frame.get("src") == SITE + "embed/premier-episode/"
+
+
+def test_the_embed_list_is_one_player_and_a_playlist(client: FlaskClient) -> None:
+    page = html(client.get("/embed/"))
+    assert len(page.cssselect("audio")) == 1
+    items = page.cssselect("[data-playlist] li[data-src]")
+    assert len(items) == len(LIVE) and items[0].get("aria-current") == "true"
+    # Without JavaScript a play link opens the episode's audio.
+    assert [item.cssselect("a[data-play]")[0].get("href") for item in items] == [
+        item.get("data-src") for item in items
+    ]
 
 
 def test_embed_player_is_compact_and_links_to_the_site(client: FlaskClient) -> None:

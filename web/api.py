@@ -17,12 +17,12 @@ from podcaster import render_episodes_json
 from podcaster.models import document_content_type
 
 from .http import Body, Cached, cors_headers, respond
-from .render import allowed_origins, embed_snippet, html_safe_json
+from .render import EMBED_WIDTH, allowed_origins, embed_snippet, html_safe_json
 from .site import Snapshot, snapshot
 
 EPISODES_JSON = "episodes.json"
 JSON_TYPE = "application/json; charset=utf-8"
-OEMBED_WIDTH = 640
+OEMBED_WIDTH = EMBED_WIDTH
 
 bp = Blueprint("api", __name__)
 

@@ -38,7 +38,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "SERVE_MEDIA": (None, lambda text: _boolean(text)),
     # Origins allowed to read the JSON API and oEmbed, added to podcast.toml's [website] allowed_origins.
     "ALLOWED_ORIGINS": ((), lambda text: _words(text)),
-    # Who may frame /embed/; when unset, [website] frame_ancestors, else 'self' and the allowed origins.
+    # Who may frame /embed/; when unset, [website] frame_ancestors, else any site (*).
     "FRAME_ANCESTORS": (None, lambda text: _words(text)),
     # Seconds between two looks at the catalogue files (0: on every request, for development).
     "RELOAD_INTERVAL": (1.0, float),

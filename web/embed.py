@@ -2,23 +2,34 @@
 
 They are the only pages other origins may frame: their
 ``Content-Security-Policy: frame-ancestors`` comes from the settings (see
-:func:`web.render.frame_ancestors`), and they send no ``X-Frame-Options``.
+:func:`web.render.frame_ancestors`; any site by default), and they send no
+``X-Frame-Options``. ``?theme=light`` or ``?theme=dark`` fixes their colours;
+without it they follow the visitor's system.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 
-from .render import cached_page
+from .render import THEMES, cached_page
 from .site import snapshot
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 
 
+def _theme() -> str | None:
+    theme = request.args.get("theme")
+    return theme if theme in THEMES else None
+
+
 @bp.get("/")
 def episode_list() -> Response:
     snap = snapshot()
-    return cached_page(snap, "embed/list.html", embed=True, episodes=snap.episodes)
+    theme = _theme()
+    return cached_page(
+        snap, "embed/list.html", embed=True, variant=f"?theme={theme}" if theme else "",
+        theme=theme, episodes=snap.episodes,
+    )  # fmt: skip
 
 
 @bp.get("/<slug>/")
@@ -27,4 +38,8 @@ def episode_player(slug: str) -> Response:
     public = snap.episode(slug)
     if public is None:
         abort(404)
-    return cached_page(snap, "embed/episode.html", embed=True, public=public, episode=public.episode)
+    theme = _theme()
+    return cached_page(
+        snap, "embed/episode.html", embed=True, variant=f"?theme={theme}" if theme else "",
+        theme=theme, public=public, episode=public.episode,
+    )  # fmt: skip

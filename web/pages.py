@@ -13,7 +13,7 @@ from podcaster.errors import PodcasterError
 from podcaster.models import Person, PublicEpisode, Season, Transcript
 
 from .i18n import iso_duration, strings
-from .render import absolute_url, cached_page, embed_snippet, json_ld
+from .render import EMBED_WIDTH, absolute_url, cached_page, embed_snippet, json_ld
 from .site import Snapshot, snapshot
 
 bp = Blueprint("pages", __name__)
@@ -85,7 +85,9 @@ def episode_context(snap: Snapshot, public: PublicEpisode) -> dict[str, Any]:
         "guests": [person for person in persons if person.role != "host"],
         "hosts": [person for person in persons if person.role == "host"],
         "share_links": share_links(snap, episode.title, page_url),
-        "snippet": embed_snippet(snap, public, width="100%", height=current_app.config["EMBED_HEIGHT"]),
+        "snippet": embed_snippet(
+            snap, public, width=str(EMBED_WIDTH), height=current_app.config["EMBED_HEIGHT"]
+        ),
         "embed_height": current_app.config["EMBED_HEIGHT"],
         "before": before,
         "after": after,

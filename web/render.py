@@ -17,6 +17,10 @@ from .i18n import DIRECTORIES, strings
 from .site import Snapshot
 
 HTML_TYPE = "text/html; charset=utf-8"
+EMBED_WIDTH = (
+    640  # the embed code's width, the page's and oEmbed's alike; max-width keeps it inside narrower columns
+)
+THEMES = ("light", "dark")  # ?theme= of the embeds; without it they follow the visitor's system
 
 
 def page_body(snap: Snapshot, template: str, **context: Any) -> Body:
@@ -33,19 +37,27 @@ def base_context(snap: Snapshot) -> dict[str, Any]:
         "public_show": snap.public_show,
         "lang": snap.language,
         "t": strings(show.language),
-        "directories": [(DIRECTORIES[key], show.links[key]) for key in DIRECTORIES if key in show.links],
+        "directories": [(key, DIRECTORIES[key], show.links[key]) for key in DIRECTORIES if key in show.links],
+        "app_url": app_url(show.urls.feed),
     }
 
 
-def cached_page(snap: Snapshot, template: str, *, embed: bool = False, **context: Any) -> Response:
-    """The page for this URL, rendered once per snapshot, answered with its headers."""
+def app_url(feed: str) -> str:
+    """The ``podcast://`` address phones hand to the podcast app installed (Apple Podcasts and others)."""
+    return "podcast://" + feed.split("://", 1)[1]
+
+
+def cached_page(
+    snap: Snapshot, template: str, *, embed: bool = False, variant: str = "", **context: Any
+) -> Response:
+    """The page for this URL (and *variant*, a query it depends on), rendered once per snapshot, with its headers."""
 
     def make() -> Cached:
         body = page_body(snap, template, **context)
         headers = tuple(security_headers(snap, embed=embed).items())
         return Cached(body, current_app.config["PAGE_MAX_AGE"], full_only=headers)
 
-    return respond(snap.cached(request.script_root + request.path, make))
+    return respond(snap.cached(request.script_root + request.path + variant, make))
 
 
 def error_response(body: Body, snap: Snapshot | None, status: int) -> Response:
@@ -76,12 +88,12 @@ def security_headers(snap: Snapshot | None, *, embed: bool) -> dict[str, str]:
 
 
 def frame_ancestors(snap: Snapshot | None) -> list[str]:
-    """Who may frame /embed/: FRAME_ANCESTORS, else [website] frame_ancestors, else 'self' and allowed origins."""
+    """Who may frame /embed/: FRAME_ANCESTORS, else [website] frame_ancestors, else anyone."""
     configured = current_app.config["FRAME_ANCESTORS"]
     if configured is None and snap is not None:
         configured = snap.show.website.get("frame_ancestors")
     if configured is None:
-        return ["'self'", *sorted(allowed_origins(snap))]
+        return ["*"]  # the embed code is offered to any site
     return [str(source) for source in _as_list(configured)] or ["'none'"]
 
 

@@ -46,6 +46,9 @@ _LINK_KEYS = {
     "overcast",
     "deezer",
     "youtube",
+    "youtubemusic",
+    "amazon",
+    "podcastaddict",
 }
 _WEBSITE_KEYS = {"allowed_origins", "frame_ancestors", "contact"}
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}

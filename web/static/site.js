@@ -167,6 +167,49 @@
     });
   }
 
+  // A playlist (the embed's episode list): one player; a play link loads its episode there instead of
+  // opening the audio file, the episode playing is marked, and the next one follows at the end.
+  var playlist = document.querySelector("[data-playlist]");
+  if (playlist) {
+    var items = Array.prototype.slice.call(playlist.querySelectorAll("[data-src]"));
+    var now = document.querySelector("[data-now]");
+    var choose = function (index) {
+      var item = items[index];
+      items.forEach(function (other) {
+        other.removeAttribute("aria-current");
+      });
+      item.setAttribute("aria-current", "true");
+      if (audio.getAttribute("src") !== item.getAttribute("data-src")) {
+        audio.src = item.getAttribute("data-src");
+      }
+      if (now) {
+        now.textContent = item.getAttribute("data-title");
+      }
+      var started = audio.play();
+      if (started && started.catch) {
+        started.catch(function () {});
+      }
+    };
+    items.forEach(function (item, index) {
+      var link = item.querySelector("[data-play]");
+      link.addEventListener("click", function (event) {
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) {
+          return;
+        }
+        event.preventDefault();
+        choose(index);
+      });
+    });
+    audio.addEventListener("ended", function () {
+      var index = items.findIndex(function (item) {
+        return item.getAttribute("aria-current") === "true";
+      });
+      if (index >= 0 && index + 1 < items.length) {
+        choose(index + 1);
+      }
+    });
+  }
+
   // A shared link to "…/#t=754" starts there.
   var match = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
   if (match) {
