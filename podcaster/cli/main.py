@@ -2,8 +2,9 @@
 
 Every PodcasterError a command raises is printed as ``path:line: message`` lines on stderr and
 ends the run with exit code 1; click's usage errors exit 2. The commands live by job in
-:mod:`~podcaster.cli.catalogue`, :mod:`~podcaster.cli.publishing`, :mod:`~podcaster.cli.importing`
-and :mod:`~podcaster.cli.site`, each parsing its options, calling one action and printing its result.
+:mod:`~podcaster.cli.catalogue`, :mod:`~podcaster.cli.publishing`, :mod:`~podcaster.cli.importing`,
+:mod:`~podcaster.cli.site` and :mod:`~podcaster.cli.stats`, each parsing its options, calling one action
+and printing its result.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import click
 
-from podcaster.cli import catalogue, importing, publishing, site
+from podcaster.cli import catalogue, importing, publishing, site, stats
 from podcaster.cli.common import ExitCode, print_problems
 from podcaster.errors import PodcasterError
 
@@ -60,5 +61,6 @@ for command in (
     catalogue.tag,
     site.serve,
     site.demo,
+    stats.stats,
 ):
     main.add_command(command)

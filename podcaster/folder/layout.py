@@ -131,6 +131,11 @@ class PodcastFolder:
     def publish_lock(self) -> Path:
         return self.root / WORK_DIR / "publish.lock"
 
+    @property
+    def stats_db(self) -> Path:
+        """The audience figures (daily aggregates only), kept out of git and out of anything published."""
+        return self.root / WORK_DIR / "stats.sqlite"
+
     def relative(self, path: Path) -> str:
         """Name *path* relative to the folder, as the catalogue and the lock file write it."""
         return Path(os.path.relpath(path, self.root)).as_posix()
