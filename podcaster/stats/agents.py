@@ -72,22 +72,6 @@ def _first(name: str, text: str) -> _Entry | None:
     return None
 
 
-class AgentClassifier:
-    """Name user agents, remembering each answer: a log holds few distinct agents and many lines."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, Agent] = {}
-
-    def __call__(self, user_agent: str) -> Agent:
-        agent = self._known.get(user_agent)
-        if agent is None:
-            agent = classify(user_agent)
-            if len(self._known) > 200_000:  # a flood of made-up agents must not grow memory without end
-                self._known.clear()
-            self._known[user_agent] = agent
-        return agent
-
-
 def classify(user_agent: str) -> Agent:
     """Name *user_agent* the way opawg's README says every implementation must."""
     text = user_agent.replace("\r", "").replace("\n", "")

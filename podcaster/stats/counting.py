@@ -154,18 +154,27 @@ class DownloadCounter:
         self.index = index
         self.classify = classify
         self.country = country
-        self.tallies = Tallies()
+        self._agents: dict[str, Agent] = {}
+        self._downloads: dict[tuple[str, int, Agent, str], int] = {}  # (day, episode, agent, country)
+        self._counts = [0, 0, 0, 0, 0, 0, 0]  # lines, unreadable, other, probes, no agent, bots, partial
         self._keys: dict[str, hashlib._Hash] = {}  # day -> keyed digest state; memory only
-        self._progress: dict[bytes, int] = {}  # listener-episode-day digest -> bytes so far; -1 once counted
+        # Listener-episode-day digests (56 bits: Python's 32-byte ints; a collision among millions is
+        # a few in a million) -> bytes so far, and the set of those already counted.
+        self._progress: dict[int, int] = {}
+        self._counted: set[int] = set()
 
     def feed(self, lines: list[str], parse: Parser) -> None:
         """Count *lines*, parsed by *parse*."""
-        tallies = self.tallies
         find = self.index.find
         thresholds = self.index.thresholds
-        targets = self.index.targets
-        classify = self.classify
+        agents = self._agents
+        known_agent = agents.get
+        country = self.country
+        downloads = self._downloads
         progress = self._progress
+        so_far_of = progress.get
+        counted = self._counted
+        from_bytes = int.from_bytes
         keys = self._keys
         unreadable = other = probes = no_agent = bots = partial = 0
         for line in lines:
@@ -183,47 +192,75 @@ class DownloadCounter:
             if not agent or agent == "-":
                 no_agent += 1
                 continue
-            who = classify(agent)
+            who = known_agent(agent)
+            if who is None:
+                who = self._learn(agent)
             if who.kind == "bot":
                 bots += 1
                 continue
             state = keys.get(day)
             if state is None:
-                state = keys[day] = hashlib.blake2b(key=secrets.token_bytes(32), digest_size=8)
+                state = keys[day] = hashlib.blake2b(key=secrets.token_bytes(32), digest_size=7)
             digest = state.copy()
             digest.update(f"{_network(ip) if ':' in ip else ip}\n{agent}\n{episode}".encode())
-            listener = digest.digest()
-            so_far = progress.get(listener, 0)
-            if so_far < 0:
+            listener = from_bytes(digest.digest())
+            if listener in counted:
                 partial += 1
                 continue
-            so_far += size
+            so_far = so_far_of(listener, 0) + size
             if so_far < thresholds[episode]:
                 progress[listener] = so_far
                 partial += 1
                 continue
-            progress[listener] = -1
-            tallies.episodes[day, targets[episode].guid] += 1
-            tallies.apps[day, who.name] += 1
-            tallies.devices[day, who.device] += 1
-            if self.country is not None:
-                tallies.countries[day, self.country(ip) or "??"] += 1
-        tallies.lines += len(lines)
-        tallies.unreadable += unreadable
-        tallies.other += other
-        tallies.probes += probes
-        tallies.no_agent += no_agent
-        tallies.bots += bots
-        tallies.partial += partial
+            progress.pop(listener, None)
+            counted.add(listener)
+            key = (day, episode, who, country(ip) or "??" if country else "")
+            downloads[key] = downloads.get(key, 0) + 1
+        counts = self._counts
+        for at, value in enumerate((len(lines), unreadable, other, probes, no_agent, bots, partial)):
+            counts[at] += value
+
+    def _learn(self, agent: str) -> Agent:
+        if len(self._agents) > 200_000:  # a flood of made-up agents must not grow memory without end
+            self._agents.clear()
+        who = self._agents[agent] = self.classify(agent)
+        return who
+
+    @property
+    def tallies(self) -> Tallies:
+        """The downloads by day and dimension, and the other lines by reason, so far."""
+        tallies = Tallies()
+        guids = [target.guid for target in self.index.targets]
+        for (day, episode, who, country), count in self._downloads.items():
+            tallies.episodes[day, guids[episode]] += count
+            tallies.apps[day, who.name] += count
+            tallies.devices[day, who.device] += count
+            if country:
+                tallies.countries[day, country] += count
+        (
+            tallies.lines,
+            tallies.unreadable,
+            tallies.other,
+            tallies.probes,
+            tallies.no_agent,
+            tallies.bots,
+            tallies.partial,
+        ) = self._counts
+        return tallies
 
     def forget(self) -> None:
         """Destroy the day keys and every listener's progress: nothing can be linked to anyone any more."""
         self._keys.clear()
         self._progress.clear()
+        self._counted.clear()
 
 
 def _network(ip: str) -> str:
     """An IPv6 address cut to its /64: one household or phone whose low bits change by the hour."""
+    if "::" not in ip and "." not in ip:
+        groups = ip.split(":")
+        if len(groups) == 8:
+            return ":".join(group.rjust(4, "0") for group in groups[:4]).lower()
     try:
         return ipaddress.IPv6Address(ip).exploded[:19]
     except ValueError:

@@ -69,7 +69,7 @@ def audience(store: StatsStore, targets: Sequence[Target], start: str | None, en
     end = end or (span[1] if span else "9999-12-31")
     releases = [Release(target.guid, target.released) for target in targets]
     in_period = store.per_episode(start, end)
-    all_time = store.per_episode("0001-01-01", "9999-12-31")
+    all_time = store.all_time()
     week = store.first_days(releases, FIRST_WEEK)
     month = store.first_days(releases, FIRST_MONTH)
     titles = {target.guid: target for target in targets}

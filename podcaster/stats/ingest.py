@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from podcaster.errors import StatsError
-from podcaster.stats.agents import AgentClassifier
+from podcaster.stats.agents import classify
 from podcaster.stats.counting import DownloadCounter, EpisodeIndex, Tallies, Target
 from podcaster.stats.geo import CountryLookup
 from podcaster.stats.logs import (
@@ -63,7 +63,7 @@ def ingest(
     if log_format is not None and log_format not in FORMATS:
         raise StatsError(f"unknown log format {log_format!r}; use one of {', '.join(FORMATS)}")
     country = CountryLookup(geo_db) if geo_db else None
-    counter = DownloadCounter(EpisodeIndex(targets), AgentClassifier(), country)
+    counter = DownloadCounter(EpisodeIndex(targets), classify, country)
     reads: list[FileRead] = []
     marks: dict[str, LogMark] = {}
     try:

@@ -27,7 +27,7 @@ Hit = tuple[
 ]  # ip, day (YYYY-MM-DD, UTC), method, status, path, bytes, agent
 Parser = Callable[[str], Hit | None]
 
-CHUNK = 4 << 20
+CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
@@ -47,20 +47,23 @@ _CLOUDFRONT_FIELD_LINE = (
 CLOUDFRONT_FIELDS = tuple(_CLOUDFRONT_FIELD_LINE.split(" "))
 
 
-class _Days:
-    """``10/Oct/2023:23:55:36 +0200`` → ``2023-10-10`` in UTC, remembered by the minute: lines share them."""
+class _Days(dict[str, str]):
+    """``10/Oct/2023:23:55:36 +0200`` → ``2023-10-10`` in UTC, remembered by the minute: lines share them.
 
-    def __init__(self) -> None:
-        self._known: dict[str, str] = {}
+    Parsers look a stamp's :func:`day_key` up themselves (a call per line costs more than the lookup)
+    and ask :meth:`learn` only on a miss.
+    """
 
-    def __call__(self, stamp: str) -> str:
-        key = stamp[:11] if stamp.endswith("+0000") else stamp[:17] + stamp[20:]
-        day = self._known.get(key)
-        if day is None:
-            if len(self._known) > 100_000:
-                self._known.clear()
-            day = self._known[key] = _utc_day(stamp)
+    def learn(self, key: str, stamp: str) -> str:
+        if len(self) > 100_000:
+            self.clear()
+        day = self[key] = _utc_day(stamp)
         return day
+
+
+def day_key(stamp: str) -> str:
+    """What decides a stamp's UTC day: the date alone in UTC, else the date, hour, minute and offset."""
+    return stamp[:11] if stamp.endswith("+0000") else stamp[:17] + stamp[20:]
 
 
 def _utc_day(stamp: str) -> str:
@@ -78,19 +81,21 @@ def _utc_day(stamp: str) -> str:
 def combined_parser() -> Parser:
     """nginx's and Apache's "combined" format: ``ip - user [time] "request" status bytes "referer" "agent"``."""
     days = _Days()
+    known = days.get
 
     def parse(line: str) -> Hit | None:
         parts = line.split('"')
         if len(parts) == 7:
-            request = parts[1].split(" ")
-            head = parts[0]
-            status_bytes = parts[2].split()
-            if len(request) < 2 or len(status_bytes) != 2 or "[" not in head:
+            head, request, status_bytes = parts[0], parts[1].split(" "), parts[2].split()
+            opened = head.find("[")
+            if len(request) < 2 or len(status_bytes) != 2 or opened < 0:
                 return None
+            stamp = head[opened + 1 : head.rfind("]")]
+            key = stamp[:11] if stamp.endswith("+0000") else stamp[:17] + stamp[20:]
             size = status_bytes[1]
             return (
                 head[: head.find(" ")],
-                days(head[head.find("[") + 1 : head.rfind("]")]),
+                known(key) or days.learn(key, stamp),
                 request[0],
                 status_bytes[0],
                 request[1],
@@ -102,7 +107,8 @@ def combined_parser() -> Parser:
             return None
         ip, stamp, method, path, status, size, agent = match.groups()
         agent = agent.replace('\\"', '"')
-        return ip, days(stamp), method, status, path, int(size) if size.isdigit() else 0, agent
+        day = days.learn(day_key(stamp), stamp)
+        return ip, day, method, status, path, int(size) if size.isdigit() else 0, agent
 
     return parse
 
@@ -124,7 +130,7 @@ def s3_parser() -> Parser:
         size = after[2]
         return (
             fields[0],
-            days(head[head.find("[") + 1 : close]),
+            days.get(day_key(stamp := head[head.find("[") + 1 : close])) or days.learn(day_key(stamp), stamp),
             parts[1].split(" ", 1)[0],
             after[0],
             "/" + unquote(fields[4]),

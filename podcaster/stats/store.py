@@ -120,6 +120,11 @@ class StatsStore:
         )
         return {guid: int(count) for guid, count in rows}
 
+    def all_time(self) -> dict[str, int]:
+        """Each episode's downloads ever counted (kept): the guid index answers it in order."""
+        rows = self.db.execute("SELECT guid, sum(downloads) FROM episode_days GROUP BY guid")
+        return {guid: int(count) for guid, count in rows}
+
     def first_days(self, releases: Iterable[Release], days: int) -> dict[str, int]:
         """Each episode's downloads in its first *days* days, its release day included."""
         counts = {}
