@@ -9,7 +9,8 @@ from pathlib import Path
 
 from podcaster.errors import StatsError
 from podcaster.stats.agents import classify
-from podcaster.stats.counting import DownloadCounter, EpisodeIndex, Tallies, Target
+from podcaster.stats.counter import DownloadCounter, Tallies
+from podcaster.stats.counting import EpisodeIndex, Target
 from podcaster.stats.geo import CountryLookup
 from podcaster.stats.logs import (
     FORMATS,
@@ -69,11 +70,11 @@ def ingest(
     try:
         for path in paths:
             reads.append(_read_file(path, log_format, store, marks, counter, progress))
+        tallies = counter.tallies
     finally:
-        counter.forget()  # the day keys die with the run, whatever happened
+        counter.forget()  # the day keys and digests die with the run, whatever happened
         if country is not None:
             country.close()
-    tallies = counter.tallies
     today = now.date()
     with store.transaction():
         store.add("episode_days", tallies.episodes)
