@@ -73,7 +73,7 @@ class DownloadCounter:
         self._named: list[Agent] = []
         self._days: dict[str, int] = {}
         self._countries: dict[str, int] = {NO_COUNTRY: 0}
-        self._keys: dict[str, hashlib._Hash] = {}  # day -> keyed digest state; memory only
+        self._keys: dict[str, hashlib.blake2b] = {}  # day -> keyed digest state; memory only
         self._new_columns()
         self._counts = [0, 0, 0, 0, 0, 0]  # lines, unreadable, other, probes, no agent, bots
 
@@ -173,10 +173,8 @@ class DownloadCounter:
         widths = (len(self.index.targets), len(self._named), len(self._countries))
         code = np.frombuffer(self._day_of, dtype=np.uint16)[downloads].astype(np.int64)
         for width, column in zip(widths, (self._episode_of, self._agent_of, self._country_of), strict=True):
-            values = np.frombuffer(column, dtype=np.uint32 if column.typecode == "I" else np.uint16)[
-                downloads
-            ]
-            code = code * width + values
+            kind = np.uint32 if column.typecode == "I" else np.uint16
+            code = code * width + np.frombuffer(column, dtype=kind)[downloads].astype(np.int64)
         unique, counts = np.unique(code, return_counts=True)
         day_names = list(self._days)
         guids = [target.guid for target in self.index.targets]
