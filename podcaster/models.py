@@ -207,6 +207,7 @@ class Show:
     storage: str = "file://public"
     links: dict[str, str] = field(default_factory=dict)
     website: dict[str, object] = field(default_factory=dict)
+    stats: dict[str, object] = field(default_factory=dict)  # [stats]: geo_db, retention_months
     root: Path = Path(".")
     guid: str | None = None  # podcast:guid kept from a previous host; it must not change when the feed moves
     hubs: tuple[str, ...] = ()  # WebSub hubs told of each new feed

@@ -141,6 +141,11 @@ class PodcastFolder:
         """Held while the studio rewrites a catalogue or users file, so two saves never interleave."""
         return self.root / WORK_DIR / "edit.lock"
 
+    @property
+    def stats_db(self) -> Path:
+        """The audience figures (daily aggregates only), kept out of git and out of anything published."""
+        return self.root / WORK_DIR / "stats.sqlite"
+
     def relative(self, path: Path) -> str:
         """Name *path* relative to the folder, as the catalogue and the lock file write it."""
         return Path(os.path.relpath(path, self.root)).as_posix()

@@ -25,7 +25,7 @@ from podcaster.models import (
     person_from_mapping,
 )
 
-_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub"}
+_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub", "stats"}
 _SHOW_KEYS = {
     "title", "subtitle", "description", "language", "author", "owner", "artwork", "categories",
     "explicit", "type", "copyright", "location", "funding", "persons", "keywords", "medium", "locked",
@@ -51,6 +51,7 @@ _LINK_KEYS = {
     "podcastaddict",
 }
 _WEBSITE_KEYS = {"allowed_origins", "frame_ancestors", "contact"}
+_STATS_KEYS = {"geo_db", "retention_months"}
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -190,6 +191,8 @@ def load_show(root: Path) -> Show:
             links.pop(key)
     website = reader.table(data, "website", "")
     reader.unknown(website, _WEBSITE_KEYS, "website")
+    stats = reader.table(data, "stats", "")
+    reader.unknown(stats, _STATS_KEYS, "stats")
     hubs = _hubs(reader, reader.table(data, "websub", ""))
     podcast_guid = _podcast_guid(reader, show)
 
@@ -218,6 +221,7 @@ def load_show(root: Path) -> Show:
         storage=storage,
         links={key: str(value) for key, value in links.items()},
         website=dict(website),
+        stats=dict(stats),
         root=root,
         guid=podcast_guid,
         hubs=hubs,
