@@ -27,7 +27,7 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
 # The one spelling of a season in folder names, feed names and storage keys.
-_SEASON_NAME = re.compile(r"^saison-(\d+)$")
+_SEASON_NAME = re.compile(r"^saison-([0-9]{1,9})$")  # ASCII digits, short enough for int()
 
 
 def season_name(number: int) -> str:
