@@ -6,7 +6,6 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError, Problem, did_you_mean, raise_if_errors
 from podcaster.folder.layout import PodcastFolder
@@ -21,6 +20,7 @@ from podcaster.models import (
     Show,
     ShowType,
     Urls,
+    is_web_url,
     location_from_mapping,
     person_from_mapping,
 )
@@ -106,13 +106,14 @@ class _Reader:
             return default
         return value
 
-    def url(self, values: dict[str, Any], key: str, table: str, *, required: bool = False) -> str | None:
-        value = self.text(values, key, table, required=required)
+    def url(
+        self, values: dict[str, Any], key: str, table: str, *, required: bool = False, occurrence: int = 0
+    ) -> str | None:
+        value = self.text(values, key, table, required=required, occurrence=occurrence)
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key)
+        if not is_web_url(value):
+            self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key, occurrence)
             return None
         return value
 
@@ -241,8 +242,7 @@ def _hubs(reader: _Reader, websub: dict[str, Any]) -> tuple[str, ...]:
         return ()
     hubs = []
     for hub in raw:
-        parts = urlsplit(hub.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_web_url(hub.strip()):
             reader.problem(f"hub {hub!r} must be an absolute http(s) URL", "websub", "hubs")
         else:
             hubs.append(hub.strip())
@@ -319,7 +319,7 @@ def _funding(reader: _Reader, items: list[dict[str, Any]]) -> tuple[Funding, ...
     funding = []
     for index, item in enumerate(items):
         reader.unknown(item, _FUNDING_KEYS, "show.funding", index)
-        url = reader.text(item, "url", "show.funding", required=True, occurrence=index)
+        url = reader.url(item, "url", "show.funding", required=True, occurrence=index)
         text = reader.text(item, "text", "show.funding", required=True, occurrence=index)
         if url and text:
             funding.append(Funding(url=url, text=text))
