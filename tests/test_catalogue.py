@@ -192,7 +192,9 @@ def test_plain_http_links_are_a_warning_in_check(podcast: Path) -> None:
             '\n[[show.funding]]\nurl = "http://example.org/don"\ntext = "Soutenir"\n\n[urls]',
         )
     )
-    episode = write_episode(podcast, "lien", extra="persons:\n  - name: Fatima\n    href: http://example.org/f")
+    episode = write_episode(
+        podcast, "lien", extra="persons:\n  - name: Fatima\n    href: http://example.org/f"
+    )
     warnings = [str(p) for p in check(podcast, datetime(2026, 1, 1, tzinfo=UTC), audio=False).warnings]
     assert f"{toml}: warning: [show.funding] url is plain http, use https: http://example.org/don" in warnings
     assert (
