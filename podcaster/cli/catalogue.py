@@ -106,6 +106,10 @@ def add(
         now=now_of(ctx),
     )
     media = added.media
+    if added.new_season:
+        click.echo(
+            f'added season {season} ("{added.new_season}") to podcast.toml: rename it there if you like'
+        )
     click.echo(f"added {display(added.path)}")
     click.echo(f"  title    {added.title}")
     click.echo(f"  guid     {added.guid}")
