@@ -247,7 +247,22 @@ def test_check_reports_errors_and_warnings(runner: CliRunner, podcast: Path, tmp
     output = run(runner, podcast, "check", code=1)
     assert "has no artwork" in output  # the test show has none: Apple requires it
     assert "audio/ogg is not accepted by Apple Podcasts" in output
-    assert re.search(r"1 episodes checked: \d+ errors, \d+ warnings", output)
+    assert re.search(r"1 episode checked: \d+ errors?, \d+ warnings?", output)
+
+
+def test_check_summary_comes_last_and_agrees_in_number(podcast: Path, tmp_path: Path) -> None:
+    audio = make_audio(tmp_path / "a.mp3", "mp3", 1.0)
+    run(CliRunner(), podcast, "add", str(audio), "--season", "1", "--title", "Seul")
+    command = [sys.executable, "-c", "from podcaster.cli import main; main()", "--root", str(podcast)]
+    # One pipe for both streams, as a terminal or `2>&1 | less` shows them.
+    result = subprocess.run(
+        [*command, "check", "--no-loudness"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert any("has no artwork" in line for line in lines[:-1])  # the test show's one error
+    assert len(lines) == 3 and "warning: " in lines[1]  # and the one warning: a show note to write
+    assert lines[-1] == "1 episode checked: 1 error, 1 warning"
 
 
 def test_list_shows_states(runner: CliRunner, podcast: Path, tmp_path: Path) -> None:
