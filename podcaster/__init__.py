@@ -25,8 +25,7 @@ from podcaster.feed.public import Resolver
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.layout import PodcastFolder, find_root
 from podcaster.folder.showfile import load_show
-from podcaster.media.audio import probe, read_artwork, read_tags
-from podcaster.media.transcripts import Cue, page_transcript
+from podcaster.media import Cue, page_transcript, probe, read_artwork, read_tags
 from podcaster.models import (
     Chapter,
     Episode,

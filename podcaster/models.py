@@ -98,7 +98,8 @@ def is_web_url(text: str | None) -> bool:
     """Whether *text* is an absolute http(s) URL, the only links a producer may give (never javascript:, data:…)."""
     try:
         parts = urlsplit(text or "")
-    except ValueError:  # "http://[::1": an unclosed IPv6 address
+        parts.port  # noqa: B018 - read to check it
+    except ValueError:  # "http://[::1": an unclosed IPv6 address; a port out of range
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and str(text).isprintable()
 

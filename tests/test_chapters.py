@@ -23,7 +23,7 @@ from podcaster.errors import CatalogueError
 from podcaster.feed.public import Resolver
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.lockfile import load_lock
-from podcaster.media.audio import probe
+from podcaster.media import probe
 from podcaster.media.chapters import CHAPTERS_TYPE, episode_chapters, parse_chapters_file, read_chapters_file
 from podcaster.storage import open_storage
 from tests.fixtures.audio import SAMPLE_CHAPTERS, add_id3_chapters, copy_audio, make_audio

@@ -107,7 +107,7 @@ def test_add_from_anywhere_then_build_and_publish(
     audio = copy_audio(tagged_mp3, exports, "export final.mp3")
     output = run(runner, podcast, "add", str(audio), "--season", "1", "--date", "2023-01-25T09:00:00+01:00")
     episode_file = podcast / "episodes" / "saison-1" / "habiter-la-seine-saint-denis.md"
-    assert f"added {episode_file}" in output or "added " in output
+    assert re.search(rf"^added {re.escape(str(episode_file))}$", output, re.M), output
     text = episode_file.read_text(encoding="utf-8")
     assert 'title: "' + SAMPLE_TAGS["title"] + '"' in text
     guid = re.search(r"^guid: \"(.+)\"$", text, re.M).group(1)  # type: ignore[union-attr]
@@ -124,7 +124,13 @@ def test_add_from_anywhere_then_build_and_publish(
 
     public = tmp_path / "public"
     output = run(runner, podcast, "publish", "--storage", f"file://{public}")
-    assert "uploaded" in output or "published" in output
+    uploaded = re.findall(r"^uploaded (\S+) \(", output, re.M)
+    assert len(uploaded) >= 5 and uploaded[-1] == "feed.xml", output  # audio, cover, 3 feeds: feed.xml last
+    assert re.search(
+        rf"^published to file://{re.escape(str(public))}: {len(uploaded)} uploaded, 0 unchanged, ",
+        output,
+        re.M,
+    ), output
     key = lock.episodes[guid].media.sha256[:8]
     assert (
         public / "media" / "audio" / "saison-1" / f"habiter-la-seine-saint-denis-{key}.mp3"

@@ -15,8 +15,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -37,10 +35,11 @@ from podcaster.folder.lockfile import load_lock
 from podcaster.folder.notes import render_notes
 from podcaster.importing import importer
 from podcaster.importing.feedvalues import parse_date, parse_duration
+from podcaster.importing.feedxml import parse_xml
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.importer import ImportReporter, ImportResult, _commit
 from podcaster.importing.record import load_state
-from podcaster.importing.source import download, parse_xml
+from podcaster.importing.source import download
 from tests.fixtures.audio import decoded_duration, make_audio, make_jpeg, make_png
 from tests.fixtures.catalogue import write_episode, write_podcast
 from tests.fixtures.httpserver import LocalServer
@@ -391,11 +390,9 @@ def test_a_feed_of_several_thousand_items(http_server: LocalServer, tmp_path: Pa
     ).encode()
     url = http_server.serve("/big.xml", data, "application/rss+xml")
     root = tmp_path / "show"
-    started = time.perf_counter()
+    # Its speed is measured by tests/benchmarks/bench_import.py, not asserted on a shared machine.
     result = import_feed(root, url, feed_url=NEW_FEED)
-    elapsed = time.perf_counter() - started
     assert len(result.added) == count
-    assert elapsed < 30, f"import of {count} items took {elapsed:.1f} s"
     build(root, now=NOW)
     parsed = feedparser.parse(read_built(root))
     assert len(parsed.entries) == count and not parsed.bozo
@@ -681,18 +678,6 @@ def test_a_changed_file_is_downloaded_again_from_the_start(tmp_path: Path, http_
     assert target.read_bytes() == b"b" * 80_000
 
 
-def test_a_missing_enclosure_fails_the_rehost_and_writes_nothing(
-    http_server: LocalServer, enclosures: dict[str, Path], tmp_path: Path
-) -> None:
-    url = rehost_feed(http_server, enclosures, drop_first=False)
-    http_server.routes.pop("/cdn/two.m4a")
-    root = tmp_path / "show"
-    with pytest.raises(SourceError, match="404"):
-        import_feed(root, url, feed_url=NEW_FEED, rehost=True)
-    assert not (root / "podcast.toml").exists() and not (root / "episodes").exists()
-    assert (root / "audio" / "saison-1" / "un.mp3").is_file()  # kept for the next run
-
-
 # -- hostile input -------------------------------------------------------------
 
 BOMB = b"""<?xml version="1.0"?>
@@ -853,14 +838,13 @@ def test_a_feed_file_cannot_make_rehost_fetch_from_private_addresses(
         )
     )
     root = tmp_path / "show"
-    with pytest.raises(SourceError, match="loopback address: refused") as refused:
-        importer.import_feed(root, str(feed), feed_url=NEW_FEED, rehost=True)
-    assert {problem.path for problem in refused.value.problems} == {
-        root / "episodes" / "saison-1" / "un.md",
-        root / "episodes" / "saison-1" / "deux.md",
-    }
+    refused = importer.import_feed(root, str(feed), feed_url=NEW_FEED, rehost=True)
+    assert [(problem.line, "loopback address: refused" in problem.message) for problem in refused.failed] == [
+        (4, True),
+        (6, True),
+    ]  # each item, by its line in the feed; neither is imported
     assert http_server.requests == []
-    assert not (root / "podcast.toml").exists() and not list(root.rglob("*.mp3"))
+    assert not refused.added and not list(root.rglob("*.md")) and not list(root.rglob("*.mp3"))
 
     result = importer.import_feed(root, str(feed), feed_url=NEW_FEED)  # without --rehost: nothing fetched
     assert len(result.added) == 2 and http_server.requests == []
@@ -1040,7 +1024,6 @@ def test_episode_files_are_valid_front_matter(http_server: LocalServer, tmp_path
         assert list(data)[:7] == ["title", "season", "episode", "type", "date", "guid", "audio"]
     lock = load_lock(root)
     assert all(entry.media.sha256 == "" for entry in lock.episodes.values())
-    assert textwrap.dedent  # keep the import for readers adapting these tests
 
 
 def test_podcast_toml_names_the_move_and_the_hubs(tmp_path: Path) -> None:

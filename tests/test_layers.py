@@ -22,6 +22,7 @@ FLOORS = {
     "feed": 3,
     "importing": 4,
     "verifying": 4,
+    "publishing": 4,
     "actions": 5,
     "cli": 6,
 }

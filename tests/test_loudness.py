@@ -21,7 +21,8 @@ from podcaster.actions.check import check_audio
 from podcaster.cli.main import main
 from podcaster.errors import MediaError
 from podcaster.folder.catalogue import load_catalogue
-from podcaster.media.loudness import CACHE_FILE, LoudnessCache, LoudnessMeter, measure_loudness
+from podcaster.folder.layout import PodcastFolder
+from podcaster.media.loudness import LoudnessCache, LoudnessMeter, measure_loudness
 from tests.fixtures.audio import make_audio, make_pcm
 from tests.fixtures.catalogue import write_episode, write_podcast
 
@@ -159,13 +160,14 @@ def test_what_is_not_audio_is_a_media_error(tmp_path: Path) -> None:
 
 def test_the_cache_measures_each_content_once(tmp_path: Path) -> None:
     path = encode(tmp_path / "tone.flac", tone(-20.0, 2.0), 48_000)
-    cache = LoudnessCache(tmp_path)
+    cache_file = PodcastFolder(tmp_path).loudness_cache
+    cache = LoudnessCache(cache_file)
     first = cache.measure(path, "abc")
     cache.save()
     path.unlink()  # from now on only the cache can answer
-    again = LoudnessCache(tmp_path)
+    again = LoudnessCache(cache_file)
     assert again.measure(path, "abc") == first
-    assert (tmp_path / CACHE_FILE).is_file()
+    assert cache_file.is_file()
     with pytest.raises(MediaError):
         again.measure(path, "another content")
 

@@ -17,8 +17,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from mutagen.oggopus import OggOpus
 
 from podcaster.errors import MediaError, PodcasterError
-from podcaster.media import mp3scan
-from podcaster.media.audio import file_signature, probe, read_artwork, read_tags, sha256_file
+from podcaster.media import file_signature, mp3scan, probe, read_artwork, read_tags, sha256_file
 from podcaster.models import Chapter, Tags
 from tests.fixtures.audio import (
     AUDIO_KINDS,

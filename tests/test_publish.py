@@ -737,6 +737,82 @@ def test_a_publish_killed_in_the_middle_of_a_large_upload(
     assert_live_feeds_whole(s3_target.storage)
 
 
+# Publishes in a process of its own, and stops for good (until killed) once the audio and its metadata
+# record are both written to temporary files, before either is renamed: the worst moment to be killed.
+_PAUSED_PUBLISH = """
+import sys, time
+from pathlib import Path
+import podcaster.storage.local as local
+from podcaster.actions.publish import publish
+
+root, url, marker = sys.argv[1:]
+write_all = local.write_all
+
+def write_then_wait(handle, data):
+    write_all(handle, data)
+    if data.startswith(b'{"cache_control"'):  # the record of the first large file sent
+        Path(marker).touch()
+        time.sleep(3600)
+
+local.write_all = write_then_wait
+publish(Path(root), storage_url=url)
+"""
+
+
+def _temporaries(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob(".tmp-*"))
+
+
+def test_a_publish_killed_outright_leaves_temporaries_the_next_one_removes(
+    podcast: Podcast, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    target = Target(url=public.as_uri(), storage=LocalStorage(public))
+    podcast.add("Premier épisode", seed=1)
+    podcast.publish(target)
+    old_feed = target.storage.read("feed.xml")
+    long_episode = podcast.add("Long entretien", seed=2, size=11 * MiB)
+    marker = tmp_path / "paused"
+    repository = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repository)}
+    command = [sys.executable, "-c", _PAUSED_PUBLISH, str(podcast.root), target.url, str(marker)]
+    publisher = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a bound on a hang, not a wait: the marker ends it
+        while not marker.exists() and publisher.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists(), publisher.communicate()
+    finally:
+        publisher.send_signal(signal.SIGKILL)
+        publisher.communicate()
+    assert publisher.returncode == -signal.SIGKILL
+
+    # Killed between writing and renaming: the whole audio and its record lie in hidden temporary files.
+    left = _temporaries(public)
+    assert [Path(name).parent.parts[0] for name in left] == [".podcaster-meta", "media"], left
+    assert max((public / name).stat().st_size for name in left) >= 11 * MiB
+    assert target.storage.read("feed.xml") == old_feed
+    # Not ours, or newer than the next publish's lock (a writer still under way): kept.
+    (public / "media" / ".tmp-notours").write_bytes(b"x")
+    (public / ".git").mkdir()
+    (public / ".git" / ".tmp-0123456789abcdef").write_bytes(b"x")
+    future = public / "media" / ".tmp-fedcba9876543210"
+    future.write_bytes(b"x")
+    later = time.time() + 3600
+    os.utime(future, (later, later))
+
+    output = podcast.publish(target)
+
+    assert re.search(r"removed 2 temporary files \([\d,]+ bytes\) left by an interrupted publish", output)
+    assert _temporaries(public) == [
+        ".git/.tmp-0123456789abcdef",
+        "media/.tmp-fedcba9876543210",
+        "media/.tmp-notours",
+    ]
+    assert podcast.guid(long_episode) in enclosures(target.storage.read("feed.xml"))
+    assert_live_feeds_whole(target.storage)
+
+
 # -- settings ------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from podcaster.actions.sample_audio import BITRATE_KBPS, SAMPLE_RATE, write_sample_audio
-from podcaster.media.audio import probe, read_tags
+from podcaster.media import probe, read_tags
 from tests.fixtures.audio import decoded_duration
 
 

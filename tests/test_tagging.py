@@ -13,7 +13,7 @@ from PIL import Image
 
 from podcaster.cli.main import main
 from podcaster.folder.lockfile import load_lock
-from podcaster.media.audio import probe, read_artwork, read_tags, write_tags
+from podcaster.media import probe, read_artwork, read_tags, write_tags
 from podcaster.models import Artwork, Chapter, Tags
 from tests.fixtures.audio import add_id3_chapters, copy_audio, make_audio, make_png
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast

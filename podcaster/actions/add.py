@@ -14,7 +14,7 @@ from podcaster.folder.episodefile import render_episode_file
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.folder.lockfile import load_lock
 from podcaster.folder.showwriter import season_name_for, with_season
-from podcaster.media.audio import probe, read_artwork, read_tags
+from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
 
 _ARTWORK_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}

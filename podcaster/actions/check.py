@@ -6,16 +6,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from podcaster.errors import PodcasterError, Problem, Severity
+from podcaster.errors import MediaError, PodcasterError, Problem, Severity
 from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.mediafacts import refresh_media
-from podcaster.media.artwork import artwork_problems
-from podcaster.media.chapters import episode_chapter_problems
-from podcaster.media.transcripts import episode_transcript_problems
+from podcaster.media import artwork_problems, episode_chapter_problems, episode_transcript_problems
 from podcaster.models import Episode, EpisodeType, Person
+
+if TYPE_CHECKING:
+    from podcaster.media.loudness import Loudness
 
 MAX_DESCRIPTION_BYTES = 4000
 # Loudness targets (LUFS, ±1 LU) as Apple and the AES recommend for spoken word: a mono file
@@ -184,11 +186,9 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
 def check_audio(catalogue: Catalogue, progress: Progress | None = None) -> list[Problem]:
     """Warnings on how each episode sounds: loudness, clipping, bitrate, sample rate.
 
-    Loudness is measured by decoding the audio once per content (see :mod:`podcaster.media.loudness`);
-    the other figures come from the lock file's media facts.
+    Loudness is measured by decoding the audio once per content (:func:`measure_episodes`); the
+    other figures come from the lock file's media facts.
     """
-    from podcaster.media.loudness import measure_episodes  # numpy, scipy and PyAV: only when audio is checked
-
     measured, problems = measure_episodes(catalogue, progress)
 
     def warn(episode: Episode, message: str) -> None:
@@ -227,3 +227,39 @@ def check_audio(catalogue: Catalogue, progress: Progress | None = None) -> list[
                 " level or use a limiter so peaks stay under −1 dBFS",
             )
     return problems
+
+
+def measure_episodes(
+    catalogue: Catalogue, progress: Progress | None = None
+) -> tuple[dict[str, Loudness], list[Problem]]:
+    """The loudness of each episode (by GUID) whose facts are known, from the cache or its audio here.
+
+    Each audio content is decoded once: the podcast folder's loudness cache remembers it.
+    Episodes whose audio is neither measured before nor on this machine are left out;
+    audio that cannot be decoded is a warning naming the episode file.
+    """
+    from podcaster.media.loudness import LoudnessCache  # numpy, SciPy and PyAV: only when audio is measured
+
+    cache = LoudnessCache(catalogue.folder.loudness_cache)
+    measured: dict[str, Loudness] = {}
+    problems: list[Problem] = []
+    for episode in catalogue.episodes:
+        media = catalogue.lock.media(episode.guid)
+        if media is None or episode.audio_is_remote:
+            continue
+        found = cache.get(media.sha256)
+        audio = episode.audio_path(catalogue.root)
+        if found is None and audio.is_file():
+            if progress:
+                progress(f"measuring the loudness of {episode.audio}")
+            try:
+                found = cache.measure(audio, media.sha256)
+            except MediaError as error:
+                problems.extend(
+                    Problem(episode.path, f"audio {episode.audio}: {p.message}", None, Severity.WARNING)
+                    for p in error.problems
+                )
+        if found is not None:
+            measured[episode.guid] = found
+    cache.save()
+    return measured, problems

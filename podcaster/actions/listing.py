@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from podcaster.actions.check import measure_episodes
 from podcaster.errors import PodcasterError, Problem
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.mediafacts import refresh_media
@@ -71,9 +72,6 @@ def list_episodes(
     warnings: list[Problem] = []
     measured: dict[str, Loudness] = {}
     if audio:
-        # numpy, scipy and PyAV load only when loudness is asked for.
-        from podcaster.media.loudness import measure_episodes
-
         try:
             refresh_media(catalogue)  # facts for audio added since the last build
         except PodcasterError as error:

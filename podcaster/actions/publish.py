@@ -12,11 +12,13 @@ The order keeps every live feed whole at every moment:
 1. load and validate, probe what changed (while the storage is opened and
    listed: neither waits for the other), render every feed in memory;
 2. plan from that one listing: each object new, changed or unchanged
-   (:mod:`podcaster.actions.publishplan`);
+   (:mod:`podcaster.publishing.plan`); remove the temporary files a publish
+   killed outright left in a local storage folder;
 3. upload media and assets, each verified (:meth:`~podcaster.storage.Storage.put_file`:
-   a HEAD for size and sha256, a ranged GET answering 206 with the right type);
+   a HEAD for size and sha256 metadata, ranged GETs of both ends answering 206
+   with the right type and the file's own bytes);
    audio this run has just hashed is not read again to hash it
-   (:mod:`podcaster.actions.publishsend`);
+   (:mod:`podcaster.publishing.send`);
 4. upload the feeds, each checked with a HEAD: the season feeds and
    ``episodes.json`` together, then ``feed.xml`` alone, last;
 5. with ``prune``, delete the media no episode uses any more;
@@ -39,8 +41,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from podcaster.actions.build import write_feeds
-from podcaster.actions.publishplan import (
+from podcaster.errors import PodcasterError, Problem
+from podcaster.feed.output import write_feeds
+from podcaster.feed.websub import announce
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.mediafacts import ProbeCache, refresh_media
+from podcaster.media import file_signature
+from podcaster.publishing.plan import (
     FEED_CACHE,
     MEDIA_CACHE,
     MEDIA_PREFIX,
@@ -49,13 +57,7 @@ from podcaster.actions.publishplan import (
     PlannedObject,
     make_plan,
 )
-from podcaster.actions.publishsend import SMALL_UPLOADS, Hashed, PublishReporter, PublishResult, execute
-from podcaster.errors import PodcasterError, Problem
-from podcaster.feed.websub import announce
-from podcaster.folder.catalogue import Catalogue, load_catalogue
-from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.mediafacts import ProbeCache, refresh_media
-from podcaster.media.audio import file_signature
+from podcaster.publishing.send import SMALL_UPLOADS, Hashed, PublishReporter, PublishResult, execute
 from podcaster.settings import S3Settings, Settings
 from podcaster.storage import ObjectInfo, Storage, open_storage
 
@@ -137,7 +139,7 @@ def publish(
     root = root.resolve()
     if not PodcastFolder(root).show_file.is_file():
         load_catalogue(root)  # raises the usual error, before the lock makes .podcaster/ in a stray folder
-    with contextlib.nullcontext() if dry_run else publishing_lock(root):
+    with contextlib.nullcontext(None) if dry_run else publishing_lock(root) as lock_path:
         catalogue = load_catalogue(root)
         lock_before = _lock_state(catalogue)
         storage, existing, probed = _probe_and_list(
@@ -145,8 +147,9 @@ def publish(
         )
         plan, documents = make_plan(catalogue, storage, now, prune=prune, existing=existing)
         result = PublishResult(plan=plan)
-        if dry_run:
+        if lock_path is None:
             return result
+        result.leftovers = _remove_leftovers(storage, lock_path, reporter)
         reporter.message(
             f"{len(plan.uploads)} objects to upload ({plan.upload_bytes:,} bytes), "
             f"{len(plan.unchanged)} unchanged"
@@ -165,6 +168,21 @@ def publish(
         for warning in result.warnings:
             reporter.message(str(warning))
         return result
+
+
+def _remove_leftovers(storage: Storage, lock_path: Path, reporter: PublishReporter) -> list[tuple[str, int]]:
+    """Delete what an earlier publish killed outright left in storage (temporary files, unfinished parts).
+
+    Whatever was last written before this publish took its lock belongs to no
+    publish still running: the lock lets only one run at a time.
+    """
+    removed = storage.remove_leftovers(before_ns=lock_path.stat().st_mtime_ns)
+    if removed:
+        size = sum(count for _where, count in removed)
+        reporter.message(
+            f"removed {len(removed)} temporary files ({size:,} bytes) left by an interrupted publish"
+        )
+    return removed
 
 
 def _probe_and_list(

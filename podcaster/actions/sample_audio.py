@@ -6,7 +6,7 @@ constant-bitrate MP3 whose duration any reader computes exactly. The same
 arguments always give the same bytes.
 
 The tags (title, and chapters as ID3 CHAP/CTOC frames) are written by
-:func:`podcaster.media.audio.write_tags`, as for any episode.
+:func:`podcaster.media.write_tags`, as for any episode.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import lameenc
 
 from podcaster.atomic import write_atomically
-from podcaster.media.audio import write_tags
+from podcaster.media import write_tags
 from podcaster.models import Chapter
 
 SAMPLE_RATE = 22_050

@@ -17,9 +17,7 @@ from podcaster.errors import CatalogueError, Problem, raise_if_errors
 from podcaster.feed.public import Resolver
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.mediafacts import ProbeCache, refresh_media
-from podcaster.media.artwork import derive_artwork
-from podcaster.media.audio import file_signature, probe, write_tags
-from podcaster.media.chapters import read_chapters_file
+from podcaster.media import derive_artwork, file_signature, probe, read_chapters_file, write_tags
 from podcaster.models import Artwork, Chapter, Episode, MediaInfo
 
 Progress = Callable[[str], None]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from podcaster.cli.common import display, given_root, print_problems, to_stderr
+from podcaster.cli.common import ExitCode, display, given_root, print_problems, to_stderr
 from podcaster.cli.importbars import ImportBars, ImportLines
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import find_root
@@ -95,6 +95,16 @@ def import_command(
     click.echo(
         f"{len(result.added)} added, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
         f"{len(result.skipped)} skipped"
+        + (f", {len(result.failed)} failed" if result.failed else "")
         + (f"; {result.not_in_source} episodes not in the feed kept" if result.not_in_source else "")
     )
+    if result.failed:
+        print_problems(result.failed)
+        count = len(result.failed)
+        click.echo(
+            f"{count} item{'s' if count > 1 else ''} not imported (the rest was): run the import again "
+            "to pick up what is missing",
+            err=True,
+        )
+        ctx.exit(ExitCode.USER_ERROR)
     click.echo("next: podcaster check && podcaster build, then podcaster publish")

@@ -76,7 +76,10 @@ class PodcastIndexExtension:
         self._guid = guid
 
     def set_locked(self, locked: bool, owner: str | None = None) -> None:
-        """Say whether other hosting platforms may import the feed; *owner* is the email to ask."""
+        """Say whether other hosting platforms may import the feed; *owner* is the email to ask.
+
+        Without an owner the tag is left out: the Podcast Index cannot read it.
+        """
         self._locked = (locked, owner)
 
     def set_location(self, location: Location | None) -> None:
@@ -98,12 +101,12 @@ class PodcastIndexExtension:
         channel = rss_feed[0]
         if self._guid:
             SubElement(channel, _GUID).text = self._guid
-        if self._locked is not None:
+        # The Podcast Index reads podcast:locked only with its owner (the e-mail to ask): none, no tag.
+        if self._locked is not None and self._locked[1]:
             locked, owner = self._locked
             element = SubElement(channel, _LOCKED)
             element.text = "yes" if locked else "no"
-            if owner:
-                element.set("owner", owner)
+            element.set("owner", owner)
         if self._location is not None:
             _add_location(channel, self._location)
         for funding in self._funding:

@@ -14,9 +14,16 @@ from pathlib import Path, PurePosixPath
 
 from podcaster.errors import CatalogueError, PodcasterError, Problem, raise_if_errors
 from podcaster.folder.catalogue import Catalogue
-from podcaster.media.artwork import DerivedArtwork, derive_artwork, find_derived_artwork
-from podcaster.media.chapters import CHAPTERS_TYPE, Chapters, episode_chapters
-from podcaster.media.transcripts import TIMED_TYPES, read_transcript
+from podcaster.media import (
+    CHAPTERS_TYPE,
+    TIMED_TYPES,
+    Chapters,
+    DerivedArtwork,
+    derive_artwork,
+    episode_chapters,
+    find_derived_artwork,
+    read_transcript,
+)
 from podcaster.models import (
     Episode,
     MediaInfo,

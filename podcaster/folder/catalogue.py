@@ -16,7 +16,7 @@ from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
 from podcaster.folder.notes import render_notes, summarize
 from podcaster.folder.showfile import load_show
-from podcaster.media.transcripts import discover
+from podcaster.media import discover
 from podcaster.models import (
     Episode,
     EpisodeType,

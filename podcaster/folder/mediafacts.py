@@ -9,7 +9,7 @@ from pathlib import Path
 from podcaster.atomic import write_atomically
 from podcaster.errors import MediaError, Problem, raise_if_errors
 from podcaster.folder.catalogue import Catalogue
-from podcaster.media.audio import file_signature, probe
+from podcaster.media import file_signature, probe
 
 Progress = Callable[[str], None]
 

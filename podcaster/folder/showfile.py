@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError, Problem, did_you_mean, raise_if_errors
 from podcaster.folder.layout import PodcastFolder
@@ -111,6 +112,12 @@ class _Reader:
     ) -> str | None:
         value = self.text(values, key, table, required=required, occurrence=occurrence)
         if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            _port = parts.port
+        except ValueError as error:
+            self.problem(f"'{key}' is not a valid URL: {value!r} ({error})", table, key, occurrence)
             return None
         if not is_web_url(value):
             self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key, occurrence)
@@ -242,7 +249,13 @@ def _hubs(reader: _Reader, websub: dict[str, Any]) -> tuple[str, ...]:
         return ()
     hubs = []
     for hub in raw:
-        if not is_web_url(hub.strip()):
+        try:
+            parts = urlsplit(hub.strip())
+            _port = parts.port  # raises on a port that is not a number
+            valid = is_web_url(hub.strip())
+        except ValueError:
+            valid = False
+        if not valid:
             reader.problem(f"hub {hub!r} must be an absolute http(s) URL", "websub", "hubs")
         else:
             hubs.append(hub.strip())

@@ -7,6 +7,7 @@ relative URLs, dates in several languages, durations in several forms, yes/no, k
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +26,20 @@ _NAMESPACES = {
     "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
 }
 _PREFIXES = {uri.lower().rstrip("/"): prefix for uri, prefix in _NAMESPACES.items()}
+# Feeds that write itunes:… or podcast:… without declaring the prefix: apps read those elements by
+# their usual prefix, and so does the import (source.py declares them; a tag lxml still reads as
+# literally "itunes:episodeType" is mapped here).
+USUAL_NAMESPACES = {prefix: uri for uri, prefix in reversed(_NAMESPACES.items())}
+USUAL_NAMESPACES["atom"] = "http://www.w3.org/2005/Atom"
+_USUAL_PREFIXES = frozenset(USUAL_NAMESPACES)
+
+# The most text a field may hold. No real feed comes near (a three-hour transcript pasted into the
+# notes is about 200,000 characters; titles, GUIDs and URLs are under a few thousand); a feed over
+# them is refused, naming the item and the field, rather than read in part.
+NOTES_LIMIT = 5_000_000
+TEXT_LIMIT = 100_000
+ATTRIBUTE_LIMIT = 1_000_000  # some feeds inline a small image as a data: URL
+_NOTES_FIELDS = frozenset({"description", "encoded", "summary", "subtitle"})
 
 _ZONES = {
     "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
@@ -55,6 +70,7 @@ _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)$")
 _UNITS = re.compile(
     r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s(?:ec)?)?$", re.IGNORECASE
 )
+MAX_DURATION = 1_000_000.0  # seconds: eleven days and a half, longer than any episode
 _TRUE = {"yes", "true", "explicit", "1"}
 _FALSE = {"no", "false", "clean", "0"}
 
@@ -68,10 +84,7 @@ class Node:
         for child in element:
             if not isinstance(child.tag, str):
                 continue  # entities, comments
-            qname = etree.QName(child)
-            namespace = qname.namespace or ""
-            prefix = _PREFIXES.get(namespace.lower().rstrip("/"), namespace)
-            self.children.setdefault((prefix, qname.localname), []).append(child)
+            self.children.setdefault(split_tag(child.tag), []).append(child)
 
     def all(self, prefix: str, name: str) -> list[etree._Element]:
         return self.children.get((prefix, name), [])
@@ -106,9 +119,44 @@ class Node:
         return value.strip() if value and value.strip() else None
 
 
+def split_tag(tag: str) -> tuple[str, str]:
+    """(prefix as used here, local name) of ``{namespace}name``, ``name`` or an undeclared ``prefix:name``."""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return _PREFIXES.get(namespace.lower().rstrip("/"), namespace), local
+    prefix, colon, local = tag.partition(":")
+    if not colon:
+        return "", tag
+    lowered = prefix.lower()
+    return (lowered if lowered in _USUAL_PREFIXES else f"{prefix}:"), local
+
+
 def local_name(element: etree._Element) -> str:
     """The element's name without its namespace; "" for a comment or an entity."""
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    return split_tag(element.tag)[1] if isinstance(element.tag, str) else ""
+
+
+def field_name(element: etree._Element) -> str:
+    """The element's name as feeds write it: ``title``, ``content:encoded``."""
+    prefix, local = split_tag(element.tag)
+    return f"{prefix}:{local}" if prefix and not prefix.endswith(":") and "/" not in prefix else local
+
+
+def oversized_field(element: etree._Element) -> str | None:
+    """What in *element* (a child of the channel or of an item) goes past the limits, said plainly."""
+    _prefix, local = split_tag(element.tag) if isinstance(element.tag, str) else ("", "")
+    limit = NOTES_LIMIT if local in _NOTES_FIELDS else TEXT_LIMIT
+    length = sum(len(text) for text in element.itertext())
+    if length > limit:
+        return f"<{field_name(element)}> holds {length:,} characters, over the {limit:,} podcaster takes"
+    for descendant in element.iter():
+        for key, value in descendant.attrib.items():
+            if len(value) > ATTRIBUTE_LIMIT:
+                return (
+                    f"the {key} of <{field_name(descendant)}> holds {len(value):,} characters, "
+                    f"over the {ATTRIBUTE_LIMIT:,} podcaster takes"
+                )
+    return None
 
 
 def absolute_url(value: str | None, base: str | None, element: etree._Element | None = None) -> str | None:
@@ -117,13 +165,32 @@ def absolute_url(value: str | None, base: str | None, element: etree._Element | 
         return None
     value = value.strip()
     element_base = element.base if element is not None else None
-    if element_base and element_base.startswith(("http://", "https://")):
-        base = urljoin(base or "", element_base)
-    absolute = urljoin(base, value) if base else value
-    parts = urlsplit(absolute)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        if element_base and element_base.startswith(("http://", "https://")):
+            base = urljoin(base or "", element_base)
+        absolute = urljoin(base, value) if base else value
+        parts = urlsplit(absolute)
+        _port = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return absolute
+
+
+def url_problem(value: str | None, base: str | None) -> str | None:
+    """Why an http(s) URL the feed wrote cannot be used (``http://[::1/x.mp3``), or None."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(urljoin(base, value) if base else value)
+        _port = parts.port
+    except ValueError as error:
+        return f"{value!r} is not a valid URL ({error})"
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        return f"{value!r} is not a valid URL (no host)"
+    return None
 
 
 def parse_keywords(text: str | None) -> tuple[str, ...]:
@@ -209,6 +276,12 @@ def parse_date(text: str) -> tuple[datetime | None, str | None]:
 
 def parse_duration(text: str) -> float | None:
     """Seconds from ``itunes:duration``: ``2105``, ``35:05``, ``0:35:05``, ``35:05.5`` or ``35m 5s``."""
+    seconds = _duration(text)
+    # Infinity, or years of audio, is no duration: it would break whatever computes with it.
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds <= MAX_DURATION else None
+
+
+def _duration(text: str) -> float | None:
     value = text.strip()
     if not value:
         return None

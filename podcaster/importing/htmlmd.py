@@ -32,6 +32,7 @@ _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=-]|\d+[.)])")
 _WHITESPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_MAX_DEPTH = 100  # elements inside elements; real notes nest a handful
 
 
 @dataclass
@@ -51,6 +52,8 @@ class _TreeBuilder(HTMLParser):
         element = _Element(tag, {key: value or "" for key, value in attrs})
         self.stack[-1].children.append(element)
         if tag not in _VOID:
+            if len(self.stack) > _MAX_DEPTH:
+                raise _TooDeep  # the walks below recurse: stop before Python's own limit does
             self.stack.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -64,6 +67,10 @@ class _TreeBuilder(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.stack[-1].children.append(data)
+
+
+class _TooDeep(Exception):
+    """HTML nested deeper than any editor writes."""
 
 
 def _tree(fragment: str) -> _Element:
@@ -86,7 +93,15 @@ def html_to_notes(fragment: str) -> Notes:
         return Notes("", True)
     if "<" not in fragment:
         return Notes(_plain_text_markdown(fragment), True)
-    root = _tidy(_tree(sanitize_html(fragment)))
+    sanitized = sanitize_html(fragment)
+    try:
+        return _converted(sanitized)
+    except _TooDeep:
+        return Notes(_raw_html_block(sanitized), False)  # kept whole, as the sanitiser left it
+
+
+def _converted(sanitized: str) -> Notes:
+    root = _tidy(_tree(sanitized))
     cleaned = _serialize(root)
     if not cleaned.strip():
         return Notes("", True)

@@ -41,6 +41,7 @@ from podcaster.errors import (
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
+from podcaster.importing.feedxml import parse_xml
 from podcaster.importing.items import read_feed
 from podcaster.importing.plan import (
     Existing,
@@ -55,8 +56,8 @@ from podcaster.importing.plan import (
 from podcaster.importing.record import EpisodeRecord, ImportState, load_state, sha256_text
 from podcaster.importing.report import ImportReporter, ImportResult
 from podcaster.importing.show import write_show
-from podcaster.importing.source import FEED_LIMIT, download, parse_xml, read_source
-from podcaster.media.audio import probe
+from podcaster.importing.source import FEED_LIMIT, download, read_source
+from podcaster.media import probe
 from podcaster.models import MIME_EXTENSIONS
 
 __all__ = ["ImportReporter", "ImportResult", "SeasonFrom", "import_feed"]
@@ -96,9 +97,7 @@ def import_feed(
         )
     if not source:
         raise ConfigError("give the feed to import: its URL or a file", path=show_path)
-    parts = urlsplit(feed_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
+    _check_feed_url(feed_url)
 
     reporter.message(f"reading {source}")
     fetched = read_source(source, limit=limit, allow_private=allow_private)
@@ -116,21 +115,21 @@ def import_feed(
             Problem(source, f"redirected {kind} ({hop.status}) to {hop.target}", None, Severity.WARNING)
         )
 
-    plans = select(feed, state, existing, result.warnings)
+    plans = select(feed, state, existing, result.warnings, result.failed)
     in_source = {plan.guid for plan in plans}
     result.not_in_source = len(set(existing) - in_source)
     assign_numbers(plans, existing, season_from, feed.url, result.warnings)
     place(plans, {known.episode.slug for known in existing.values()}, root)
-    result.derived_guids = [
-        (plan.path, plan.guid)
-        for plan in plans
-        if plan.derived and plan.existing is None and plan.path is not None
-    ]
 
     lock = load_lock(root)
     kept = _writable(plans, state, lock, root, force, result)
     if rehost:
-        _rehost(kept, state, root, reporter, result, allow_private)
+        kept = _rehost(kept, state, root, reporter, result, allow_private)
+    result.derived_guids = [
+        (plan.path, plan.guid)
+        for plan in kept
+        if plan.derived and plan.existing is None and plan.path is not None
+    ]
     writes: dict[Path, bytes | None] = {}
     for plan in kept:
         assert plan.path is not None and plan.media is not None and plan.item.enclosure is not None
@@ -161,6 +160,16 @@ def import_feed(
     state.source = source
     _commit(root, writes, state)
     return result
+
+
+def _check_feed_url(feed_url: str) -> None:
+    try:
+        parts = urlsplit(feed_url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as error:
+        raise ConfigError(f"--feed-url {feed_url!r} is not a valid URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"--feed-url must be an absolute http(s) URL, not {feed_url!r}")
 
 
 def _writable(
@@ -229,14 +238,19 @@ def _rehost(
     reporter: ImportReporter,
     result: ImportResult,
     allow_private: bool,
-) -> None:
-    """Download each enclosure not yet here, probe it, and point the episode at the local copy."""
-    problems: list[Problem] = []
+) -> list[Planned]:
+    """Download each enclosure not yet here, probe it, and point the episode at the local copy.
+
+    The plans whose audio could not be brought home are left out (their failure in
+    ``result.failed``): the others are imported, and the next run tries those again.
+    """
+    done: list[Planned] = []
     for plan in plans:
         enclosure = plan.item.enclosure
         assert enclosure is not None and plan.path is not None
         record = state.episodes.get(plan.guid)
         if plan.local_audio and record and record.enclosure == enclosure.url:
+            done.append(plan)
             continue  # already here, and the source still serves the same URL
         stem = plan.path.stem
         folder = PodcastFolder(root).rehosted_audio_dir(plan.season)
@@ -257,7 +271,16 @@ def _rehost(
             )
             media = probe(got.path)
         except (SourceError, MediaError) as error:
-            problems.extend(Problem(plan.path, f"audio {enclosure.url}: {p.message}") for p in error.problems)
+            label = f"{plan.item.label}, GUID {plan.guid!r}"
+            result.failed.extend(
+                Problem(
+                    result.fetched_from,
+                    f"{label}: audio {enclosure.url}: {problem.message}: not imported; "
+                    "run the import again to pick it up",
+                    plan.item.line,
+                )
+                for problem in error.problems
+            )
             continue
         finally:
             reporter.download_done(name)
@@ -270,8 +293,8 @@ def _rehost(
         plan.local_audio = target.relative_to(root).as_posix()
         plan.audio = plan.local_audio
         plan.media = media
-    if problems:
-        raise SourceError(problems[0].message, path=problems[0].path, problems=problems)
+        done.append(plan)
+    return done
 
 
 def _commit(root: Path, writes: dict[Path, bytes | None], state: ImportState) -> None:

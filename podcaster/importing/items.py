@@ -19,11 +19,14 @@ from podcaster.importing.feedvalues import (
     Node,
     absolute_url,
     local_name,
+    oversized_field,
     parse_date,
     parse_duration,
     parse_explicit,
     parse_keywords,
     parse_rss_person,
+    split_tag,
+    url_problem,
 )
 from podcaster.models import (
     Category,
@@ -35,6 +38,9 @@ from podcaster.models import (
     location_from_mapping,
     person_from_mapping,
 )
+
+# Seasons and episode numbers apps read as 32-bit integers; some use a year or a date (20230115).
+MAX_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,11 @@ class SourceItem:
     persons: tuple[Person, ...] = ()
     location: Location | None = None
     keywords: tuple[str, ...] = ()
+    enclosure_problem: str | None = None  # why the audio enclosure it has cannot be used
+
+    @property
+    def label(self) -> str:
+        return f"item {self.index + 1}" + (f" ({self.title[:60]!r})" if self.title else "")
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class SourceFeed:
 def read_feed(root: etree._Element, url: str, extra_warnings: Iterable[str] = ()) -> SourceFeed:
     """Turn a parsed RSS document into a SourceFeed; refuse what is not an RSS feed."""
     warnings = [Problem(url, message, None, Severity.WARNING) for message in extra_warnings]
-    local = etree.QName(root).localname.lower()
+    local = split_tag(root.tag)[1].lower() if isinstance(root.tag, str) else ""
     if local == "feed":
         raise SourceError("this is an Atom feed; give the podcast's RSS feed instead", path=url)
     if local != "rss":
@@ -117,6 +128,8 @@ def read_feed(root: etree._Element, url: str, extra_warnings: Iterable[str] = ()
     channel_element = next((child for child in root if local_name(child) == "channel"), None)
     if channel_element is None:
         raise SourceError("the feed has no <channel>", path=url, line=root.sourceline)
+    item_elements = [child for child in channel_element if local_name(child) == "item"]
+    _refuse_oversized(channel_element, item_elements, url)
     channel_node = Node(channel_element)
     # A feed read from a file resolves its relative URLs against its own address, when it says it.
     base = (
@@ -125,11 +138,35 @@ def read_feed(root: etree._Element, url: str, extra_warnings: Iterable[str] = ()
         or absolute_url(channel_node.text("", "link"), None)
     )
     channel = _read_channel(channel_node, base, url, warnings)
-    items = [
-        _read_item(index, element, base, url, warnings)
-        for index, element in enumerate(child for child in channel_element if local_name(child) == "item")
-    ]
+    items = [_read_item(index, element, base, url, warnings) for index, element in enumerate(item_elements)]
     return SourceFeed(url=url, channel=channel, items=tuple(items), warnings=tuple(warnings))
+
+
+def _refuse_oversized(channel: etree._Element, items: list[etree._Element], url: str) -> None:
+    """Refuse the whole feed when one field is past its limit: the import keeps every item whole, or none."""
+    for child in channel:
+        if local_name(child) == "item":
+            continue
+        problem = oversized_field(child)
+        if problem:
+            raise SourceError(
+                f"the channel's {problem}: refused, nothing imported", path=url, line=child.sourceline
+            )
+    for index, element in enumerate(items):
+        for child in element:
+            problem = oversized_field(child)
+            if problem:
+                node = Node(element)
+                title = (node.text("", "title") or "")[:60] if local_name(child) != "title" else ""
+                guid = node.text("", "guid") if local_name(child) != "guid" else None
+                label = (
+                    f"item {index + 1}"
+                    + (f" ({title!r})" if title else "")
+                    + (f", GUID {guid[:200]!r}" if guid else "")
+                )
+                raise SourceError(
+                    f"{label}: its {problem}: refused, nothing imported", path=url, line=child.sourceline
+                )
 
 
 def _base(url: str) -> str | None:
@@ -215,6 +252,7 @@ def _read_item(
 
     title = node.text("", "title") or node.text("itunes", "title") or ""
     label = f"item {index + 1}" + (f" ({title[:60]!r})" if title else "")
+
     guid = node.text("", "guid")
     date_text = node.text("", "pubDate") or node.text("dc", "date")
     date = None
@@ -237,19 +275,26 @@ def _read_item(
         warn(f"{label}: unknown itunes:episodeType {type_text!r}; read as full")
         episode_type = EpisodeType.FULL
     image_element = node.first("itunes", "image")
+    enclosure, enclosure_problem = _enclosure(node, base)
     return SourceItem(
         index=index,
         line=line,
         title=title,
         guid=guid,
         date=date,
-        enclosure=_enclosure(node, base),
+        enclosure=enclosure,
+        enclosure_problem=enclosure_problem,
         notes_html=node.markup("content", "encoded")
         or node.markup("", "description")
         or node.markup("itunes", "summary")
         or "",
         link=absolute_url(node.text("", "link"), base),
-        season=_whole(season_text, label, "season", warn),
+        season=_whole(
+            season_text,
+            label,
+            "itunes:season" if node.first("itunes", "season") is not None else "podcast:season",
+            warn,
+        ),
         season_name=node.attribute("podcast", "season", "name"),
         number=_whole(number_text, label, "episode number", warn),
         type=episode_type,
@@ -275,7 +320,8 @@ def _read_item(
     )
 
 
-def _enclosure(node: Node, base: str | None) -> Enclosure | None:
+def _enclosure(node: Node, base: str | None) -> tuple[Enclosure | None, str | None]:
+    """The item's audio, or why the one it has cannot be used."""
     candidates = [
         (element.get("url"), element.get("length"), element.get("type"), element)
         for element in node.all("", "enclosure")
@@ -284,26 +330,34 @@ def _enclosure(node: Node, base: str | None) -> Enclosure | None:
         for element in node.all("media", "content")
         if (element.get("type") or "").startswith(("audio/", "video/"))
     ]
+    problem = None
     for raw_url, raw_length, mime_type, element in candidates:
         url = absolute_url(raw_url, base, element)
         if url is None:
+            problem = problem or url_problem(raw_url, base)
             continue
         length = None
-        if raw_length and raw_length.strip().isdigit():
+        if raw_length and raw_length.strip().isdigit() and len(raw_length.strip()) < 19:
             length = int(raw_length.strip())
-        return Enclosure(url=url, length=length, mime_type=(mime_type or "").strip().lower() or None)
-    return None
+        return Enclosure(url=url, length=length, mime_type=(mime_type or "").strip().lower() or None), None
+    return None, problem
 
 
 def _whole(text: str | None, label: str, what: str, warn: Callable[[str], None]) -> int | None:
+    """A season or episode number from 1 to MAX_NUMBER; anything else is said, and ignored."""
     if text is None:
         return None
     try:
-        value = int(text.strip())
+        value = int(text.strip()) if len(text.strip()) <= 100 else None
     except ValueError:
-        warn(f"{label}: the {what} {text!r} is not a whole number; ignored")
+        value = None
+    if value is None:
+        warn(f"{label}: the {what} {text[:40]!r} is not a whole number; ignored")
         return None
-    return value if value >= 1 else None
+    if not 1 <= value <= MAX_NUMBER:
+        warn(f"{label}: the {what} {value} is not from 1 to {MAX_NUMBER:,}, as apps read it; ignored")
+        return None
+    return value
 
 
 def _categories(node: Node) -> tuple[Category, ...]:

@@ -53,18 +53,33 @@ class Planned:
 
 
 def select(
-    feed: SourceFeed, state: ImportState, existing: dict[str, Existing], warnings: list[Problem]
+    feed: SourceFeed,
+    state: ImportState,
+    existing: dict[str, Existing],
+    warnings: list[Problem],
+    failed: list[Problem],
 ) -> list[Planned]:
-    """The items that are episodes, each GUID once, oldest first."""
+    """The items that are episodes, each GUID once, oldest first; *failed* gets those that cannot be."""
     plans: list[Planned] = []
     seen: dict[str, SourceItem] = {}
     earlier = _earlier_guids(state, existing)
     for item in feed.items:
-        label = f"item {item.index + 1}" + (f" ({item.title[:60]!r})" if item.title else "")
+        label = item.label
 
         def warn(message: str, item: SourceItem = item) -> None:
             warnings.append(Problem(feed.url, message, item.line, Severity.WARNING))
 
+        if item.enclosure is None and item.enclosure_problem:
+            guid_note = f" (GUID {item.guid!r})" if item.guid else ""
+            failed.append(
+                Problem(
+                    feed.url,
+                    f"{label}{guid_note}: its enclosure URL {item.enclosure_problem}: not imported; "
+                    "import again once the feed is fixed",
+                    item.line,
+                )
+            )
+            continue
         if item.enclosure is None:
             warn(f"{label} has no audio enclosure: not an episode, left out")
             continue

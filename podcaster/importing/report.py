@@ -38,4 +38,7 @@ class ImportResult:
     downloaded: list[Path] = field(default_factory=list)
     seasons_added: list[int] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Items that could not be imported this time (a dead or malformed enclosure): the rest was, and a
+    # later run picks these up. Each names its item; the command exits 1 when there is any.
+    failed: list[Problem] = field(default_factory=list)
     not_in_source: int = 0  # episodes of the catalogue the feed does not list (kept)

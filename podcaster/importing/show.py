@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,16 +180,42 @@ class ShowText:
     warnings: tuple[Problem, ...] = ()
 
 
-def podcast_guid(channel: SourceChannel, old_feed: str | None) -> str | None:
-    """The show's podcast:guid: the feed's own, else the one the namespace derives from its old URL."""
-    if channel.podcast_guid:
+def podcast_guid(
+    channel: SourceChannel, old_feed: str | None, warn: Callable[[str], None] | None = None
+) -> str | None:
+    """The show's podcast:guid: the feed's own, else the one the namespace derives from its old URL.
+
+    *warn* hears whenever the feed's own is not kept exactly as written, and why.
+    """
+    given = channel.podcast_guid
+    if given:
         try:
-            return str(uuid.UUID(channel.podcast_guid))
+            kept = str(uuid.UUID(given))
         except ValueError:
-            pass
-    if old_feed:
-        return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, old_feed.split("://", 1)[-1].rstrip("/")))
-    return None
+            kept = None
+        if kept is not None:
+            if kept != given and warn:
+                warn(
+                    f"the feed's podcast:guid {given!r} is written {kept!r}, the same UUID as the namespace spells it"
+                )
+            return kept
+    derived = (
+        str(uuid.uuid5(PODCAST_GUID_NAMESPACE, old_feed.split("://", 1)[-1].rstrip("/")))
+        if old_feed
+        else None
+    )
+    if given and warn:
+        instead = (
+            f"guid = {derived!r} is written instead, the one the namespace derives from the old feed's URL"
+            if derived
+            else "no guid is written"
+        )
+        warn(
+            f"the feed's podcast:guid {given[:200]!r} is not a UUID, which podcast.toml and the podcast "
+            f"namespace require: {instead}. Apps that knew the show by {given[:200]!r} will see a new "
+            "identity; a directory (the Podcast Index) can be told of the move"
+        )
+    return derived
 
 
 def render_show(
@@ -227,7 +254,7 @@ def render_show(
         "keywords": list(channel.keywords) or None,
         "medium": channel.medium if channel.medium in MEDIUMS else None,
         "locked": channel.locked,
-        "guid": podcast_guid(channel, old_feed) or None,
+        "guid": podcast_guid(channel, old_feed, warn) or None,
     }
     tables = [
         f"# Imported from {source} by 'podcaster import'.\n"

@@ -1,12 +1,10 @@
-"""Read a feed to import (from an http(s) URL or a file), repair its usual mistakes, and download its audio.
+"""Read a feed to import (from an http(s) URL or a file), and download its audio.
 
 Fetching goes through :mod:`podcaster.net` (bounded, redirects checked, private
-addresses refused unless allowed) and parsing through its hardened parser;
-what is particular to import lives here: a response over the limit is refused
-outright (before reading a byte when ``Content-Length`` already says too
-much), an error status is an error, encodings are sniffed and repaired, HTML
-entities are made numeric, and a feed that is not well-formed is read
-leniently, with a warning.
+addresses refused unless allowed); what is particular to import lives here: a
+response over the limit is refused outright (before reading a byte when
+``Content-Length`` already says too much), and an error status is an error.
+Parsing what was read is :mod:`podcaster.importing.feedxml`'s.
 
 Downloads (``--rehost``) stream to a ``.download`` file beside the target and
 resume with a ``Range`` request after a dropped connection, in the same run or
@@ -15,7 +13,6 @@ the next one.
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -24,9 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
-from podcaster import net
 from podcaster.errors import SourceError
 from podcaster.net import Client, FetchError, Redirect, Response
 
@@ -40,10 +34,6 @@ USER_AGENT = "podcaster-import/0.1 (+https://github.com/)"
 _ACCEPT = "application/rss+xml, application/xml, text/xml, */*"
 _CHUNK = 64 * 1024
 
-_XML_DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2", re.IGNORECASE)
-_HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
-_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
-
 Progress = Callable[[int], None]
 
 
@@ -56,12 +46,6 @@ class Fetched:
     charset: str | None = None
     redirects: tuple[Redirect, ...] = ()
     is_remote: bool = True
-
-
-@dataclass(frozen=True)
-class ParsedXml:
-    root: etree._Element
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,97 +126,6 @@ def read_source(
     except OSError as error:
         raise SourceError(f"cannot read it ({error.strerror})", path=path) from None
     return Fetched(data=data, url=str(path.resolve()), is_remote=False)
-
-
-def parse_xml(data: bytes, where: str, charset: str | None = None) -> ParsedXml:
-    """Parse feed bytes with the hardened parser; repair the usual mistakes, saying so."""
-    data, warnings = _to_utf8(data, where, charset)
-    # HTML entity names (&eacute;, &nbsp;) are undefined in XML; as numeric references they
-    # mean the same in text and in the HTML of notes, and the parser never has to resolve a name.
-    data = _numeric_entities(data)
-    try:
-        return ParsedXml(root=net.parse_xml(data, where), warnings=tuple(warnings))
-    except etree.XMLSyntaxError as error:
-        message = str(error)
-        line = getattr(error, "lineno", None)
-    try:
-        root = net.parse_xml(data, where, recover=True)
-    except etree.XMLSyntaxError:
-        raise SourceError(f"not well-formed XML: {message}", path=where, line=line) from None
-    warnings.append(f"the feed is not well-formed XML ({message}); it was read leniently: check the result")
-    return ParsedXml(root=root, warnings=tuple(warnings))
-
-
-def _numeric_entities(data: bytes) -> bytes:
-    """Turn HTML named entities (``&eacute;``) into numeric references XML understands."""
-    from html.entities import name2codepoint
-
-    def replace(match: re.Match[bytes]) -> bytes:
-        name = match.group(1)
-        if name in _XML_ENTITIES:
-            return match.group(0)
-        codepoint = name2codepoint.get(name.decode("ascii"))
-        return b"&#%d;" % codepoint if codepoint else b"&amp;" + name + b";"
-
-    return _HTML_ENTITY.sub(replace, data)
-
-
-def _to_utf8(data: bytes, where: str, charset: str | None) -> tuple[bytes, list[str]]:
-    """Re-encode the document as UTF-8, declaring it so: BOM, then XML declaration, then HTTP charset."""
-    warnings: list[str] = []
-    encoding, start = _bom(data)
-    declared = _XML_DECLARATION.match(data[start:]) if encoding is None or encoding == "utf-8" else None
-    if encoding is None:
-        encoding = (declared.group(3).decode("ascii") if declared else None) or charset or "utf-8"
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise SourceError(f"unknown character encoding {encoding!r}", path=where) from None
-    if codec == "utf-8" and not start:
-        bad = _first_invalid_utf8(data)
-        if bad is None:
-            return data, warnings  # the common case: nothing to re-encode
-        # Declared (or assumed) UTF-8 but written in Windows-1252: the usual WordPress accident.
-        warnings.append(f"the feed is not valid UTF-8 (byte {bad:,}); it was read as Windows-1252")
-        codec = "cp1252"
-    try:
-        text = data[start:].decode(codec, errors="strict")
-    except UnicodeDecodeError:
-        text = data[start:].decode(codec, errors="replace")
-        warnings.append(f"some bytes are not valid {codec}; they were replaced with �")
-    encoded = text.encode("utf-8")
-    match = _XML_DECLARATION.match(encoded)
-    if match:
-        encoded = encoded[: match.start(3)] + b"UTF-8" + encoded[match.end(3) :]
-    return encoded, warnings
-
-
-def _first_invalid_utf8(data: bytes) -> int | None:
-    """Where *data* stops being UTF-8, checked in pieces so no copy of the whole text is made."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(data), 1 << 20):
-        try:
-            decoder.decode(data[start : start + (1 << 20)], final=start + (1 << 20) >= len(data))
-        except UnicodeDecodeError as error:
-            return start + error.start
-    return None
-
-
-def _bom(data: bytes) -> tuple[str | None, int]:
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if data.startswith(bom):
-            return name, len(bom)
-    if data[:4] == b"<\x00?\x00":
-        return "utf-16-le", 0
-    if data[:4] == b"\x00<\x00?":
-        return "utf-16-be", 0
-    return None, 0
 
 
 # -- downloads -----------------------------------------------------------------

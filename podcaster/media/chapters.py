@@ -1,8 +1,9 @@
 """Chapters as Podcasting 2.0 JSON chapters (version 1.2), from the audio's tags or a chapters file.
 
 An episode's chapters come from its front matter's ``chapters: file.json``
-(a JSON chapters document, validated here) or else from the ID3 CHAP/CTOC
-frames :mod:`podcaster.media.audio` read from the audio. Either way one document is
+(a JSON chapters document, validated here) or else from the chapters the
+audio's tags hold (ID3 CHAP/CTOC frames, MP4 chapters, Vorbis comments), which
+:func:`podcaster.media.formats.probe` reads. Either way one document is
 published (``application/json+chapters``) and the same list is shown on the
 episode's page, so apps and the site agree.
 

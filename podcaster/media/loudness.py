@@ -8,8 +8,9 @@ row, so the blocks overlap by 75 % as BS.1770 asks, and the whole file is
 never in memory: a 2-hour episode keeps 72,000 numbers, not 600 MB of samples.
 The two gates (absolute at −70 LUFS, relative at −10 LU) are applied at the end.
 
-Results are kept in ``.podcaster/loudness.json`` by the audio's sha256, so
-``check`` and ``list --audio`` decode a file only once.
+A :class:`LoudnessCache` keeps the results by the audio's sha256 (the podcast
+folder's ``.podcaster/loudness.json``), so ``check`` and ``list --audio``
+decode a file only once.
 """
 
 from __future__ import annotations
@@ -28,19 +29,10 @@ from pyloudnorm.iirfilter import IIRfilter
 from scipy.signal import sosfilt
 
 from podcaster.atomic import write_atomically
-from podcaster.errors import MediaError, Problem, Severity
-from podcaster.folder.catalogue import Catalogue
+from podcaster.errors import MediaError
 
-__all__ = [
-    "CACHE_FILE",
-    "Loudness",
-    "LoudnessCache",
-    "LoudnessMeter",
-    "measure_episodes",
-    "measure_loudness",
-]
+__all__ = ["Loudness", "LoudnessCache", "LoudnessMeter", "measure_loudness"]
 
-CACHE_FILE = ".podcaster/loudness.json"
 ABSOLUTE_GATE = -70.0  # LUFS
 RELATIVE_GATE = -10.0  # LU below the loudness of the blocks over the absolute gate
 # Samples at or beyond the largest 16-bit value count as clipped.
@@ -204,10 +196,10 @@ def _rounded(value: float | None) -> float | None:
 
 
 class LoudnessCache:
-    """Measurements by the audio's sha256, in a local, uncommitted file."""
+    """Measurements by the audio's sha256, in a local, uncommitted file at *path*."""
 
-    def __init__(self, root: Path) -> None:
-        self.path = root / CACHE_FILE
+    def __init__(self, path: Path) -> None:
+        self.path = path
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
             self.entries: dict[str, dict[str, Any]] = (
@@ -238,36 +230,3 @@ class LoudnessCache:
             document = {"version": _VERSION, "measurements": self.entries}
             write_atomically(self.path, json.dumps(document, indent=1, sort_keys=True).encode("utf-8"))
             self.changed = False
-
-
-def measure_episodes(
-    catalogue: Catalogue, progress: Callable[[str], None] | None = None
-) -> tuple[dict[str, Loudness], list[Problem]]:
-    """The loudness of each episode (by GUID) whose facts are known, from the cache or its audio here.
-
-    Episodes whose audio is neither measured before nor on this machine are left out;
-    audio that cannot be decoded is a warning naming the episode file.
-    """
-    cache = LoudnessCache(catalogue.root)
-    measured: dict[str, Loudness] = {}
-    problems: list[Problem] = []
-    for episode in catalogue.episodes:
-        media = catalogue.lock.media(episode.guid)
-        if media is None or episode.audio_is_remote:
-            continue
-        found = cache.get(media.sha256)
-        audio = episode.audio_path(catalogue.root)
-        if found is None and audio.is_file():
-            if progress:
-                progress(f"measuring the loudness of {episode.audio}")
-            try:
-                found = cache.measure(audio, media.sha256)
-            except MediaError as error:
-                problems.extend(
-                    Problem(episode.path, f"audio {episode.audio}: {p.message}", None, Severity.WARNING)
-                    for p in error.problems
-                )
-        if found is not None:
-            measured[episode.guid] = found
-    cache.save()
-    return measured, problems

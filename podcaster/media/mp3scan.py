@@ -9,19 +9,25 @@ which Mutagen skips), which is what a decoder outputs. Otherwise every frame
 header is walked (a table lookup per frame, on 1 MiB reads: about 15 ms for 35
 minutes), so the length is the decoder's again.
 
-No Mutagen here: :mod:`podcaster.media.audio` finds the first frame with it and
-turns :class:`ScanError` into a ``MediaError`` naming the file.
+The first frame is found as Mutagen finds it (:func:`first_frame`), without
+Mutagen's cost of parsing it twice. No Mutagen here: :mod:`podcaster.media.mp3`
+reads the ID3 tags with it, and :mod:`podcaster.media.formats` turns
+:class:`ScanError` into a ``MediaError`` naming the file.
 """
 
 from __future__ import annotations
 
 import functools
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 _CHUNK = 1 << 20
 _MAX_FRAME = 4096  # larger than any MPEG-1/2/2.5 layer I-III frame (2881 bytes)
+# Where Mutagen gives up looking for the first frame: syncs tried, and bytes searched.
+_MAX_SYNCS = 1500
+_SYNC_SEARCH = 1 << 20
+_QUICK_SEARCH = 1 << 13  # where the first frame nearly always is
+_RUN = 4  # frames in a row that make a stream; two will do if no run of four is found
 
 # Kbit/s by (MPEG-1?, layer), indexed by the header's 4-bit bitrate field.
 _BITRATES = {
@@ -37,14 +43,16 @@ _SAMPLE_RATES = {0: (11025, 12000, 8000), 2: (22050, 24000, 16000), 3: (44100, 4
 # Encoders whose Xing frame carries a LAME-layout tag with delay and padding
 # (the ones FFmpeg trusts too).
 _LAME_TAGGERS = (b"LAME", b"L3.9", b"Lavf", b"Lavc")
+# Where the Xing tag starts in a layer III frame: after the side information, whose size
+# depends on the version (MPEG-1?) and the channel count.
+_XING_AT = {(True, 2): 36, (True, 1): 21, (False, 2): 21, (False, 1): 13}
 
 
 class ScanError(ValueError):
     """The bytes are not a usable MPEG audio stream."""
 
 
-@dataclass(frozen=True)
-class FrameHeader:
+class FrameHeader(NamedTuple):
     """The facts one 4-byte MPEG audio frame header gives."""
 
     version: int  # the raw 2-bit field: 0 = MPEG 2.5, 2 = MPEG 2, 3 = MPEG 1
@@ -59,8 +67,7 @@ class FrameHeader:
         return self.version == 3
 
 
-@dataclass(frozen=True)
-class VbrHeader:
+class VbrHeader(NamedTuple):
     """A Xing/Info or VBRI header in the stream's first frame."""
 
     kind: str  # "Xing", "Info" or "VBRI"
@@ -71,8 +78,7 @@ class VbrHeader:
     padding: int = 0  # samples it added at the end
 
 
-@dataclass(frozen=True)
-class FrameScan:
+class FrameScan(NamedTuple):
     """What walking the frames found between two offsets."""
 
     header: FrameHeader  # the first frame's
@@ -81,8 +87,7 @@ class FrameScan:
     skipped_bytes: int  # bytes between frames that were not frames
 
 
-@dataclass(frozen=True)
-class Measurement:
+class Measurement(NamedTuple):
     duration: float  # seconds, as a decoder outputs them
     bitrate: int  # average bits per second of the audio frames
     vbr_header: VbrHeader | None
@@ -91,6 +96,12 @@ class Measurement:
 
 def parse_header(data: bytes) -> FrameHeader | None:
     """Return the frame header at the start of *data*, or None if it is not one."""
+    return _parse_header(data[:4])
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_header(data: bytes) -> FrameHeader | None:
+    # Cached: a stream repeats a handful of headers, and probing parses each a few times.
     if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0:
         return None
     version, layer_bits = (data[1] >> 3) & 3, (data[1] >> 1) & 3
@@ -137,15 +148,65 @@ def _length_table(b1: int, rate_index: int) -> tuple[int, ...]:
     return tuple(table)
 
 
+def first_frame(fileobj: BinaryIO, start: int, end: int) -> int:
+    """Return the offset of the stream's first frame, searching from *start*.
+
+    As Mutagen finds it: the first sync that starts four frames in a row, or the
+    first frame in such a run that carries a Xing/Info or VBRI header; failing
+    that, the first sync that starts two frames in a row. The first frame is
+    nearly always at *start*: a few KiB are read first, the whole MiB only if
+    they do not settle it.
+    """
+    for search in (_QUICK_SEARCH, _SYNC_SEARCH):
+        fileobj.seek(start)
+        window = fileobj.read(min(end - start, search + _RUN * _MAX_FRAME))
+        searched = min(len(window), search)
+        found, fallback, settled = _find_run(window, searched)
+        if found is not None:
+            return start + found
+        if settled or len(window) < search + _RUN * _MAX_FRAME:  # or nothing more to read
+            break
+    if fallback is None:
+        raise ScanError(f"no two MPEG audio frames in a row in the {searched} bytes from byte {start}")
+    return start + fallback
+
+
+def _find_run(window: bytes, search: int) -> tuple[int | None, int | None, bool]:
+    """(the first_frame() in *window*'s first *search* bytes, the first sync of two frames, whether it gave up)."""
+    fallback = None
+    syncs = 0
+    at = window.find(b"\xff", 0, search)
+    while 0 <= at < len(window) - 1:
+        if window[at + 1] & 0xE0 == 0xE0:
+            syncs += 1
+            if syncs >= _MAX_SYNCS:
+                return None, fallback, True
+            run, position = 0, at
+            while run < _RUN and (header := parse_header(window[position : position + 4])) is not None:
+                run += 1
+                if _has_vbr_header(window, position, header):
+                    return position, fallback, True
+                position += header.length
+            if run == _RUN:
+                return at, fallback, True
+            if run >= 2 and fallback is None:
+                fallback = at
+        at = window.find(b"\xff", at + 1, search)
+    return None, fallback, False
+
+
 def read_vbr_header(fileobj: BinaryIO, offset: int) -> VbrHeader | None:
     """Return the Xing/Info or VBRI header in the frame at *offset*, if any."""
     fileobj.seek(offset)
-    data = fileobj.read(200)
+    return _vbr_header(fileobj.read(200))
+
+
+def _vbr_header(data: bytes) -> VbrHeader | None:
+    """Return the Xing/Info or VBRI header in the frame *data* starts with, if any."""
     first = parse_header(data)
     if first is None or first.layer != 3:
         return None
-    # The Xing tag follows the side information, whose size depends on these.
-    xing_at = {(True, 2): 36, (True, 1): 21, (False, 2): 21, (False, 1): 13}[first.mpeg1, first.channels]
+    xing_at = _XING_AT[first.mpeg1, first.channels]
     tag = data[xing_at : xing_at + 4]
     if tag in (b"Xing", b"Info"):
         return _parse_xing(tag.decode("ascii"), data, xing_at + 4)
@@ -153,6 +214,16 @@ def read_vbr_header(fileobj: BinaryIO, offset: int) -> VbrHeader | None:
         size, frames = struct.unpack(">II", data[46:54])
         return VbrHeader("VBRI", frames, size, encoder="FhG")
     return None
+
+
+def _has_vbr_header(data: bytes, at: int, header: FrameHeader) -> bool:
+    """Whether the frame *header* at *at* in *data* carries what :func:`_vbr_header` reads."""
+    if header.layer != 3:
+        return False
+    xing_at = at + _XING_AT[header.mpeg1, header.channels]
+    return data[xing_at : xing_at + 4] in (b"Xing", b"Info") or (
+        data[at + 36 : at + 40] == b"VBRI" and len(data) >= at + 36 + 18
+    )
 
 
 def _parse_xing(kind: str, data: bytes, at: int) -> VbrHeader:
@@ -219,10 +290,14 @@ def scan_frames(fileobj: BinaryIO, start: int, end: int) -> FrameScan:
             break
         limit = len(buf) - 2
         i = count = n = 0
-        # The hot loop: one table lookup per frame, no per-byte work.
-        while i < limit and buf[i] == 0xFF and (n := table[(buf[i + 1] << 8) | buf[i + 2]]):
-            i += n
-            count += 1
+        try:
+            # The hot loop: one table lookup per frame, no per-byte work; it ends where
+            # a frame does not follow, or (IndexError) where the next header is not all there.
+            while buf[i] == 0xFF and (n := table[(buf[i + 1] << 8) | buf[i + 2]]):
+                i += n
+                count += 1
+        except IndexError:
+            pass
         frames += count
         pos += i
         if pos > end:  # the last frame is cut short: a decoder drops it too

@@ -6,7 +6,7 @@ parses a document it did not write.
 """
 
 from podcaster.net.client import MAX_REDIRECTS, Answer, Client, FetchError, Redirect, Response, media_type
-from podcaster.net.xml import parse_xml
+from podcaster.net.xml import over_parser_limit, parse_xml
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -16,5 +16,6 @@ __all__ = [
     "Redirect",
     "Response",
     "media_type",
+    "over_parser_limit",
     "parse_xml",
 ]

@@ -31,6 +31,12 @@ MAX_SEGMENT_BYTES = 200
 _SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
+SAMPLE = 64 * 1024
+"""Bytes read back from each end of an upload to compare with the file."""
+
+Leftovers = list[tuple[str, int]]
+"""What a sweep removed: each leftover as (where, bytes)."""
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -189,6 +195,15 @@ class Storage(ABC):
     def delete(self, key: str) -> None:
         """Remove *key*; removing a missing key is not an error."""
 
+    def remove_leftovers(self, *, before_ns: int) -> Leftovers:
+        """Delete what a killed upload of this backend left behind, older than *before_ns* (ns since the epoch).
+
+        Return each leftover removed, as (where, bytes). The caller vouches that none
+        of its own uploads started before *before_ns* is still under way.
+        """
+        del before_ns
+        return []
+
     def public_path(self, key: str) -> Path | None:
         """The local file holding *key*, when the backend is a local folder; ``None`` otherwise."""
         validate_key(key)
@@ -212,8 +227,9 @@ class Storage(ABC):
         (S3) trusts *sha256* instead while the file still has that signature.
 
         The verification is a HEAD (size equal to the file's, sha256 metadata
-        equal to *sha256*) and a ranged GET of the first two bytes answering
-        206 with *content_type*. A failure raises :class:`StorageError` naming
+        equal to *sha256*) and ranged GETs of the first and the last 64 KiB
+        (the whole of a smaller file), answering 206 with *content_type* and
+        the very bytes of the file there. A failure raises :class:`StorageError` naming
         the key; the object is then left as it is (it may be the one a live
         feed already names, with the same content-hashed key).
         """
@@ -232,15 +248,26 @@ class Storage(ABC):
             progress=progress,
             hashed=hashed,
         )
-        return self.verify(key, size=size, sha256=sha256, content_type=content_type)
+        return self.verify(key, size=size, sha256=sha256, content_type=content_type, source=path)
 
-    def verify(self, key: str, *, size: int, sha256: str, content_type: str) -> ObjectInfo:
-        """Check that *key* holds *size* bytes with this sha256 and serves byte ranges with *content_type*."""
+    def verify(
+        self, key: str, *, size: int, sha256: str, content_type: str, source: Path | None = None
+    ) -> ObjectInfo:
+        """Check that *key* holds *size* bytes with this sha256 and serves byte ranges with *content_type*.
+
+        The sha256 is what the store says (on S3, the metadata written with the
+        object: the store does not compute it). With *source*, the local file
+        uploaded, the first and last :data:`SAMPLE` bytes served are compared
+        with the file's own: wrong content at either end, a part out of place
+        at the start or the end, or a stale object are caught without reading
+        it all back. Without it, the first two bytes are fetched.
+        """
         where = self._where(key)
-        # Two round trips that need nothing from each other: the ranged GET goes out beside the HEAD.
-        with ThreadPoolExecutor(1, thread_name_prefix="verify") as pool:
-            ranged = pool.submit(self.get_range, key, 0, 1) if size > 0 else None
-            info = self.head(key)  # leaving the block waits for the GET; its error is raised in its turn
+        ranges = _sample_ranges(size) if source is not None else [(0, min(size, 2) - 1)] if size else []
+        # Round trips that need nothing from each other: the ranged GETs go out beside the HEAD.
+        with ThreadPoolExecutor(2, thread_name_prefix="verify") as pool:
+            ranged = [pool.submit(self.get_range, key, start, end) for start, end in ranges]
+            info = self.head(key)  # leaving the block waits for the GETs; their errors are raised in turn
         if info is None:
             raise StorageError(f"'{key}' is missing right after its upload", path=where)
         if info.size != size:
@@ -250,17 +277,23 @@ class Storage(ABC):
                 f"'{key}' has sha256 metadata {info.sha256 or 'none'} after upload, expected {sha256}",
                 path=where,
             )
-        if ranged is not None:
-            status, data, served_type = ranged.result()
-            if status != 206 or len(data) != min(2, size):
+        for (start, end), answer in zip(ranges, ranged, strict=True):
+            status, data, served_type = answer.result()
+            if status != 206 or len(data) != end - start + 1:
                 raise StorageError(
-                    f"'{key}' does not serve byte ranges (HTTP {status} for bytes=0-1, expected 206); "
-                    "podcast apps need them to seek",
+                    f"'{key}' does not serve byte ranges (HTTP {status} for bytes={start}-{end}, expected "
+                    "206); podcast apps need them to seek",
                     path=where,
                 )
             if served_type != content_type:
                 raise StorageError(
                     f"'{key}' is served as {served_type!r}, expected {content_type!r}", path=where
+                )
+            if source is not None and data != _read_range(source, start, end):
+                raise StorageError(
+                    f"'{key}' serves other bytes than '{source}' at bytes {start}-{end} after upload "
+                    "(its sha256 metadata is right: the store holds something else)",
+                    path=where,
                 )
         return info
 
@@ -270,3 +303,20 @@ class Storage(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url}>"
+
+
+def _sample_ranges(size: int) -> list[tuple[int, int]]:
+    """The byte ranges (inclusive) read back to check an upload: its start and its end, once each."""
+    if size == 0:
+        return []
+    head = (0, min(size, SAMPLE) - 1)
+    return [head] if size <= SAMPLE else [head, (max(SAMPLE, size - SAMPLE), size - 1)]
+
+
+def _read_range(path: Path, start: int, end: int) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            stream.seek(start)
+            return stream.read(end - start + 1)
+    except OSError as exc:
+        raise StorageError(f"cannot read the uploaded file again: {exc.strerror}", path=path) from exc

@@ -19,7 +19,6 @@ import errno
 import hashlib
 import json
 import os
-import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -27,11 +26,18 @@ from urllib.parse import unquote
 
 from podcaster.errors import ConfigError, StorageError
 from podcaster.settings import S3Settings
-from podcaster.storage.base import ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.storage.base import Leftovers, ObjectInfo, Progress, Storage, validate_key, validate_prefix
+from podcaster.storage.localfiles import (
+    DIR_FLAGS,
+    META_FOLDER,
+    create,
+    is_link,
+    remove_temporaries,
+    temporary_name,
+    write_all,
+)
 
-META_FOLDER = ".podcaster-meta"
 _CHUNK = 1 << 20
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class LocalStorage(Storage):
@@ -179,12 +185,12 @@ class LocalStorage(Storage):
         """Write *chunks* under *key* through a temporary file, check their sha256, then rename."""
         with self._temporary(key, key) as (folder, name, temporary):
             try:
-                handle = _create(temporary, folder)
+                handle = create(temporary, folder)
                 try:
                     digest = hashlib.sha256()
                     for chunk in chunks:
                         digest.update(chunk)
-                        _write_all(handle, chunk)
+                        write_all(handle, chunk)
                         if progress is not None:
                             progress(len(chunk))
                     os.fsync(handle)
@@ -215,9 +221,9 @@ class LocalStorage(Storage):
     def _write_meta(self, key: str, meta: dict[str, object]) -> None:
         data = json.dumps(meta, sort_keys=True).encode()
         with self._temporary(f"{META_FOLDER}/{key}.json", key) as (folder, name, temporary):
-            handle = _create(temporary, folder)
+            handle = create(temporary, folder)
             try:
-                _write_all(handle, data)
+                write_all(handle, data)
                 os.fsync(handle)
             finally:
                 os.close(handle)
@@ -232,12 +238,16 @@ class LocalStorage(Storage):
                 raise StorageError(
                     f"cannot write '{key}': its folder vanished while created", path=self._path(key)
                 )
-            temporary = f".tmp-{secrets.token_hex(8)}"
+            temporary = temporary_name()
             try:
                 yield folder, name, temporary
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary, dir_fd=folder)
+
+    def remove_leftovers(self, *, before_ns: int) -> Leftovers:
+        """Delete the temporary files a killed writer left, last written before *before_ns*."""
+        return remove_temporaries(self.root, before_ns=before_ns)
 
     # -- helpers -------------------------------------------------------------
 
@@ -276,7 +286,7 @@ class LocalStorage(Storage):
                     f"cannot create the storage folder: {exc.strerror}", path=self.root
                 ) from exc
         try:
-            folder = os.open(self.root, _DIR_FLAGS)
+            folder = os.open(self.root, DIR_FLAGS)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -286,13 +296,13 @@ class LocalStorage(Storage):
                 if create:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(segment, 0o755, dir_fd=folder)
-                inner = os.open(segment, _DIR_FLAGS, dir_fd=folder)
+                inner = os.open(segment, DIR_FLAGS, dir_fd=folder)
             except FileNotFoundError:
                 os.close(folder)
                 return None
             except OSError as exc:
                 where = "/".join(parents[: depth + 1])
-                link = exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(segment, folder)
+                link = exc.errno in (errno.ELOOP, errno.ENOTDIR) and is_link(segment, folder)
                 os.close(folder)
                 if link:
                     raise StorageError(
@@ -380,23 +390,3 @@ class LocalStorage(Storage):
                 os.rmdir(self.root.joinpath(*parents[:depth]))
             except OSError:
                 return
-
-
-def _create(temporary: str, folder: int) -> int:
-    """Open a new file in *folder* for writing; never follows or reuses an existing name."""
-    return os.open(
-        temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=folder
-    )
-
-
-def _write_all(handle: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
-
-
-def _is_link(name: str, folder: int) -> bool:
-    try:
-        return stat.S_ISLNK(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
-    except OSError:
-        return False

@@ -11,7 +11,8 @@ How the client is made, and the environment it honours: :mod:`podcaster.storage.
 Every object gets ``Content-Type``, ``Cache-Control`` and ``x-amz-meta-sha256``.
 A listing gives keys, sizes and ETags but no metadata, so :meth:`S3Storage.list`
 reports ``sha256=None``; callers know an object is whole from its
-content-hashed key and its size, and :meth:`S3Storage.head` gives the sha256.
+content-hashed key and its size, and :meth:`S3Storage.head` gives the sha256
+(the metadata written with the object: the store itself does not compute it).
 """
 
 from __future__ import annotations

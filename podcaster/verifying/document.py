@@ -151,9 +151,9 @@ def _check_items(items: list[FeedItem], url: str, out: Findings) -> None:
             continue
         enclosure_url, length, kind = item.enclosure
         if not is_http(enclosure_url):
-            out.add(
-                Level.ERROR, Check.FEED, url, f"{name}: the enclosure URL {enclosure_url!r} is not http(s)"
-            )
+            web = enclosure_url.lower().startswith(("http://", "https://"))
+            why = "is not a valid URL" if web else "is not http(s)"
+            out.add(Level.ERROR, Check.FEED, url, f"{name}: the enclosure URL {enclosure_url!r} {why}")
         if length <= 0:
             out.add(Level.ERROR, Check.FEED, url, f"{name}: the enclosure length is not a size in bytes")
         if not kind:

@@ -125,7 +125,10 @@ def is_fresh(body: bytes, catalogue: Catalogue) -> bool | None:
 
 
 def season_of(feed_url: str) -> int | None:
-    name = PurePosixPath(urlsplit(feed_url).path).name
+    try:
+        name = PurePosixPath(urlsplit(feed_url).path).name
+    except ValueError:
+        return None
     return season_number(name) if name.endswith(".xml") else None
 
 

@@ -119,7 +119,11 @@ def redirect_notes(answer: Answer, check: Check, out: Findings) -> None:
 
 
 def is_http(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _port = parts.port  # raises on a port that is not a number
+    except ValueError:  # http://[::1/x.mp3
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 

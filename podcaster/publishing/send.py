@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from podcaster.actions.build import BuildResult
-from podcaster.actions.publishplan import MEDIA_PREFIX, Change, Plan, PlannedObject
 from podcaster.errors import Problem, StorageError
+from podcaster.feed.output import BuildResult
 from podcaster.folder.catalogue import Catalogue
 from podcaster.folder.lockfile import Publication
+from podcaster.publishing.plan import MEDIA_PREFIX, Change, Plan, PlannedObject
 from podcaster.storage import Storage
 
 SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
@@ -26,6 +26,7 @@ class PublishResult:
     build: BuildResult = field(default_factory=BuildResult)
     announced: list[str] = field(default_factory=list)  # feed URLs WebSub hubs were told of
     warnings: list[Problem] = field(default_factory=list)
+    leftovers: list[tuple[str, int]] = field(default_factory=list)  # removed, as (where, bytes)
 
 
 class PublishReporter:
