@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import re
 import json
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime

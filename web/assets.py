@@ -71,7 +71,9 @@ def init_app(app: Flask) -> None:
             return send_from_directory(assets.folder, filename, max_age=current_app.config["PAGE_MAX_AGE"])
         response = send_from_directory(assets.folder, plain, max_age=current_app.config["MEDIA_MAX_AGE"])
         # The name holds the content hash: a changed file gets a new name, so this one never changes.
-        response.headers["Cache-Control"] = f"public, max-age={current_app.config['MEDIA_MAX_AGE']}, immutable"
+        response.headers["Cache-Control"] = (
+            f"public, max-age={current_app.config['MEDIA_MAX_AGE']}, immutable"
+        )
         return response
 
     app.jinja_env.globals["asset"] = asset

@@ -26,7 +26,6 @@ from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
 from podcaster.verifying import VerifyReport, VerifySettings, verify_feed, verify_podcast
 
-
 _NO_SITE = click.option(
     "--no-site", is_flag=True, help="Leave out the static site (site/): the feeds and media only."
 )

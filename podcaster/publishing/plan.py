@@ -64,7 +64,9 @@ class Plan:
 
     @property
     def uploads(self) -> list[PlannedObject]:
-        return [item for item in (*self.media, *self.site, *self.feeds) if item.change is not Change.UNCHANGED]
+        return [
+            item for item in (*self.media, *self.site, *self.feeds) if item.change is not Change.UNCHANGED
+        ]
 
     @property
     def upload_bytes(self) -> int:

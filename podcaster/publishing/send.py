@@ -87,8 +87,12 @@ def execute(
         _record(catalogue, item)  # in this thread: the lock is not shared
     # The static site next, assets before the pages that name them; its pages name media, online now.
     site = [item for item in plan.site if item.change is not Change.UNCHANGED]
-    _send_together(storage, [item for item in site if item.cache_control == MEDIA_CACHE], reporter, result, {})
-    _send_together(storage, [item for item in site if item.cache_control != MEDIA_CACHE], reporter, result, {})
+    _send_together(
+        storage, [item for item in site if item.cache_control == MEDIA_CACHE], reporter, result, {}
+    )
+    _send_together(
+        storage, [item for item in site if item.cache_control != MEDIA_CACHE], reporter, result, {}
+    )
     # Every object a feed names is online and verified: the feeds may go up now, the season feeds
     # and episodes.json together, then feed.xml alone (the plan puts it last), once they are verified.
     changed = [item for item in plan.feeds if item.change is not Change.UNCHANGED]
