@@ -19,7 +19,7 @@ from podcaster.feed.documents import render_feeds
 from podcaster.feed.public import Resolver, audio_key
 from podcaster.folder.catalogue import Catalogue
 from podcaster.models import MEDIA_PREFIX, document_content_type
-from podcaster.publishing.site import read_site
+from podcaster.publishing.site import GZIP_SUFFIX, read_site
 from podcaster.storage import LocalStorage, ObjectInfo, Storage
 
 MEDIA_CACHE = "public, max-age=31536000, immutable"
@@ -187,9 +187,9 @@ def _plan_site(
     catalogue: Catalogue, storage: Storage, existing: dict[str, ObjectInfo], feeds: frozenset[str]
 ) -> list[PlannedObject]:
     """The exported site's files; pages cached as briefly as feeds, content-hashed assets for good."""
-    files = read_site(
-        catalogue.folder.site_dir, compressed=isinstance(storage, LocalStorage), skip=feeds
-    )  # fmt: skip
+    # The feeds go up last, from memory: their copies (and gzip twins) in site/ stay out.
+    skip = feeds | {name + GZIP_SUFFIX for name in feeds}
+    files = read_site(catalogue.folder.site_dir, compressed=isinstance(storage, LocalStorage), skip=skip)
     return [
         PlannedObject(
             key=item.key,
