@@ -61,6 +61,20 @@ def oembed() -> Response:
     return respond(cached, _cors(snap))
 
 
+@bp.route("/oembed/<slug>.json", methods=["GET", "OPTIONS"])
+def oembed_file(slug: str) -> Response:
+    """An episode's oEmbed at a fixed address: what its page links to, and a file in the static export."""
+    snap = snapshot()
+    if request.method == "OPTIONS":
+        return preflight(snap)
+    if snap.episode(slug) is None:
+        abort(404)
+    cached = snap.cached(
+        f"api:oembed:{slug}", lambda: _api_answer(_oembed_body(snap, slug, OEMBED_WIDTH, None))
+    )
+    return respond(cached, _cors(snap))
+
+
 def preflight(snap: Snapshot) -> Response:
     """Answer a CORS preflight: allowed origins get the methods and headers they may use."""
     cors = cors_headers(request.headers.get("Origin"), allowed_origins(snap))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask
 
-from . import api, embed, errors, feeds, media, pages, studio
+from . import api, assets, embed, errors, feeds, media, pages, studio
 from .config import configure
 from .http import CountConverter, FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
@@ -40,16 +39,6 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["clock"] = clock_time
     app.jinja_env.filters["size"] = size_text
     app.jinja_env.filters["role"] = role_label
-    static = Path(app.static_folder or "")
-    versions: dict[str, str] = {}
-
-    def asset(filename: str) -> str:
-        """A static file's URL with its content hash, so it can be cached for a year and still change."""
-        if filename not in versions:
-            digest = hashlib.sha256((static / filename).read_bytes()).hexdigest()[:10]
-            versions[filename] = digest
-        return url_for("static", filename=filename, v=versions[filename])
-
-    app.jinja_env.globals["asset"] = asset
+    assets.init_app(app)
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31_536_000  # static URLs carry their content hash

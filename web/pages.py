@@ -80,7 +80,8 @@ def episode_context(snap: Snapshot, public: PublicEpisode) -> dict[str, Any]:
         "season": snap.season(episode.season),
         "page_url": page_url,
         "embed_url": absolute_url(snap, "embed.episode_player", slug=episode.slug),
-        "oembed_url": absolute_url(snap, "api.oembed") + "?" + urlencode({"url": page_url, "format": "json"}),
+        # A fixed address rather than /oembed?url=…: a static host can serve it as a file.
+        "oembed_url": absolute_url(snap, "api.oembed_file", slug=episode.slug),
         "image_url": public.image_url or snap.public_show.artwork_url,
         "guests": [person for person in persons if person.role != "host"],
         "hosts": [person for person in persons if person.role == "host"],

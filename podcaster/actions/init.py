@@ -9,7 +9,7 @@ from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.showwriter import ARTWORK_EXAMPLE, TomlValue, render_table, season_table
 
-_GITIGNORE = "/public/\n/audio/\n/.podcaster/\n"
+_GITIGNORE = "/public/\n/audio/\n/site/\n/.podcaster/\n"
 
 
 def init_podcast(

@@ -1,8 +1,10 @@
 """``podcaster publish``: plan, then upload media and assets, verify them, then the feeds, last.
 
 The storage holds the feeds at its root (``feed.xml``, ``saison-N.xml``,
-``episodes.json``) and everything else under ``media/``, so the public media
-URL is the storage's public root followed by ``media/``. Media keys carry a
+``episodes.json``), the static site beside them at the paths the live site
+answers (``index.html``, ``episodes/<slug>/index.html``, ``static/…``) and the
+media under ``media/``, so the public media URL is the storage's public root
+followed by ``media/``. Media keys carry a
 content hash: an object under a media key is whole and final, so one listing
 (one request per 1,000 keys) tells what is already there, and a publish with
 nothing new sends no object at all.
@@ -19,10 +21,13 @@ The order keeps every live feed whole at every moment:
    with the right type and the file's own bytes);
    audio this run has just hashed is not read again to hash it
    (:mod:`podcaster.publishing.send`);
-4. upload the feeds, each checked with a HEAD: the season feeds and
+4. upload the static site ``build`` exported into ``site/``, if any (its
+   content-hashed assets, then its pages), each checked with a HEAD;
+5. upload the feeds, each checked with a HEAD: the season feeds and
    ``episodes.json`` together, then ``feed.xml`` alone, last;
-5. with ``prune``, delete the media no episode uses any more;
-6. write the lock file, atomically, last; then ping the show's WebSub hubs
+6. with ``prune``, delete the media no episode uses any more (and the site's
+   files no export holds any more);
+7. write the lock file, atomically, last; then ping the show's WebSub hubs
    for the feeds that changed.
 
 If a step fails, the error says what failed and which feeds stayed as they
@@ -126,11 +131,13 @@ def publish(
     prune: bool = False,
     reporter: PublishReporter | None = None,
     settings: Settings | None = None,
+    site: bool = True,
 ) -> PublishResult:
     """Take the catalogue live; on any failure the feeds already online stay as they were.
 
     *settings* give the S3 client's (see :mod:`podcaster.settings`) and the
-    moment it is (default: the real clock). A dry run plans from one listing and changes
+    moment it is (default: the real clock). With *site*, the static site ``build``
+    exported into ``site/`` goes up too, before the feeds. A dry run plans from one listing and changes
     nothing, in storage or in the lock file; it does not take the publish lock.
     """
     settings = settings or Settings()
@@ -145,7 +152,7 @@ def publish(
         storage, existing, probed = _probe_and_list(
             catalogue, storage_url or catalogue.show.storage, settings, reporter
         )
-        plan, documents = make_plan(catalogue, storage, now, prune=prune, existing=existing)
+        plan, documents = make_plan(catalogue, storage, now, prune=prune, existing=existing, site=site)
         result = PublishResult(plan=plan)
         if lock_path is None:
             return result

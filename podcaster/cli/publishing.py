@@ -23,22 +23,47 @@ from podcaster.cli.common import (
 )
 from podcaster.cli.publishbars import BarReporter, LineReporter
 from podcaster.errors import ConfigError
+from podcaster.folder.layout import PodcastFolder
 from podcaster.verifying import VerifyReport, VerifySettings, verify_feed, verify_podcast
+
+_NO_SITE = click.option(
+    "--no-site", is_flag=True, help="Leave out the static site (site/): the feeds and media only."
+)
 
 
 @click.command("build")
+@_NO_SITE
 @click.pass_context
-def build_command(ctx: click.Context) -> None:
-    """Write feeds/ (feed.xml, saison-N.xml, episodes.json) without uploading anything."""
-    result = build(root_of(ctx), now_of(ctx), progress=to_stderr)
+def build_command(ctx: click.Context, no_site: bool) -> None:
+    """Write feeds/ (feed.xml, saison-N.xml, episodes.json) and the static site in site/; upload nothing."""
+    root, now = root_of(ctx), now_of(ctx)
+    result = build(root, now, progress=to_stderr)
     print_problems(result.warnings)
     if result.up_to_date:
         click.echo("feeds are up to date: nothing changed since the last build")
+    else:
+        for path in result.written:
+            click.echo(f"wrote {display(path)}")
+        click.echo(
+            f"{result.episode_count} live episodes; {len(result.written)} files written, {len(result.unchanged)} unchanged"
+        )
+    if not no_site:
+        _export_site(root, now)
+
+
+def _export_site(root: Path, now: datetime) -> None:
+    """Write the public site as static files into site/, and say what changed."""
+    # The site's shell, imported only here (as 'serve' does): the other commands never load Flask.
+    from web.export import export_site
+
+    exported = export_site(root, now)
+    where = display(exported.folder)
+    if not exported.written and not exported.removed:
+        click.echo(f"site is up to date: {exported.files} files in {where}")
         return
-    for path in result.written:
-        click.echo(f"wrote {display(path)}")
     click.echo(
-        f"{result.episode_count} live episodes; {len(result.written)} files written, {len(result.unchanged)} unchanged"
+        f"site: {exported.files} files in {where}; {len(exported.written)} written, "
+        f"{len(exported.unchanged)} unchanged, {len(exported.removed)} removed"
     )
 
 
@@ -59,6 +84,7 @@ def build_command(ctx: click.Context) -> None:
     is_flag=True,
     help="First write the tags of episodes not yet published into their audio (see 'podcaster tag').",
 )
+@_NO_SITE
 @click.option(
     "--no-verify",
     is_flag=True,
@@ -73,14 +99,20 @@ def publish_command(
     quiet: bool,
     no_verify: bool,
     tag_first: bool,
+    no_site: bool,
 ) -> None:
-    """Upload what changed (audio, artwork), verify it, then the feeds, last."""
+    """Upload what changed (audio, artwork, the static site), verify it, then the feeds, last."""
     # Tagging, publishing and verifying are three actions, called in turn so that each one's
     # summary prints before the next starts (verifying waits on the network, up to its timeouts).
     root = root_of(ctx)
     progress = None if quiet else to_stderr
     if tag_first and not dry_run:
         report_tagged(tag_episodes(root, progress=progress))
+    if not no_site and not dry_run and PodcastFolder(root).site_dir.is_dir():
+        # A site 'build' exported must show what the feeds will: build first (it probes new audio),
+        # then export again. Without site/ (never built, or built with --no-site) no site goes up.
+        build(root, now_of(ctx), progress=progress)
+        _export_site(root, now_of(ctx))
     interactive = sys.stderr.isatty() and not quiet and not dry_run
     reporter = BarReporter() if interactive else LineReporter(progress)
     with reporter if isinstance(reporter, BarReporter) else contextlib.nullcontext():
@@ -91,6 +123,7 @@ def publish_command(
             dry_run=dry_run,
             prune=prune,
             reporter=reporter,
+            site=not no_site,
         )
     plan = result.plan
     if dry_run:

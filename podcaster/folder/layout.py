@@ -2,9 +2,10 @@
 
 A podcast folder holds the show (``podcast.toml``), the ledger of what was
 learnt and published (``podcast.lock``), one Markdown file per episode under
-``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, and a local,
-uncommitted working folder ``.podcaster/`` (caches, the build manifest, the
-publish lock, the studio's accounts). Any other module that spells one of these paths is a bug.
+``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, the public
+site as static files in ``site/`` (not committed), and a local, uncommitted
+working folder ``.podcaster/`` (caches, the build manifest, the publish lock,
+the studio's accounts). Any other module that spells one of these paths is a bug.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LOCK_FILE = "podcast.lock"
 IMPORT_RECORD_FILE = "podcast.import.json"
 EPISODES_DIR = "episodes"
 FEEDS_DIR = "feeds"
+SITE_DIR = "site"
 ARTWORK_DIR = "artwork"
 AUDIO_DIR = "audio"
 WORK_DIR = ".podcaster"
@@ -74,6 +76,11 @@ class PodcastFolder:
     @property
     def feeds_dir(self) -> Path:
         return self.root / FEEDS_DIR
+
+    @property
+    def site_dir(self) -> Path:
+        """The public site as static files, written by build and published beside the feeds (not committed)."""
+        return self.root / SITE_DIR
 
     @property
     def artwork_dir(self) -> Path:

@@ -19,7 +19,8 @@ from podcaster.feed.documents import render_feeds
 from podcaster.feed.public import Resolver, audio_key
 from podcaster.folder.catalogue import Catalogue
 from podcaster.models import MEDIA_PREFIX, document_content_type
-from podcaster.storage import ObjectInfo, Storage
+from podcaster.publishing.site import GZIP_SUFFIX, read_site
+from podcaster.storage import LocalStorage, ObjectInfo, Storage
 
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
@@ -53,16 +54,19 @@ class PlannedObject:
 class Plan:
     storage_url: str
     media: tuple[PlannedObject, ...] = ()
+    site: tuple[PlannedObject, ...] = ()  # the static site's files, content-hashed assets first
     feeds: tuple[PlannedObject, ...] = ()  # in upload order: feed.xml last
     deletions: tuple[PlannedObject, ...] = ()
 
     @property
     def objects(self) -> list[PlannedObject]:
-        return [*self.media, *self.feeds, *self.deletions]
+        return [*self.media, *self.site, *self.feeds, *self.deletions]
 
     @property
     def uploads(self) -> list[PlannedObject]:
-        return [item for item in (*self.media, *self.feeds) if item.change is not Change.UNCHANGED]
+        return [
+            item for item in (*self.media, *self.site, *self.feeds) if item.change is not Change.UNCHANGED
+        ]
 
     @property
     def upload_bytes(self) -> int:
@@ -70,7 +74,7 @@ class Plan:
 
     @property
     def unchanged(self) -> list[PlannedObject]:
-        return [item for item in (*self.media, *self.feeds) if item.change is Change.UNCHANGED]
+        return [item for item in (*self.media, *self.site, *self.feeds) if item.change is Change.UNCHANGED]
 
 
 def make_plan(
@@ -80,10 +84,12 @@ def make_plan(
     *,
     prune: bool = False,
     existing: dict[str, ObjectInfo] | None = None,
+    site: bool = True,
 ) -> tuple[Plan, dict[str, bytes]]:
     """Compare what the catalogue needs with one listing of the storage; nothing is sent.
 
-    *existing* is that listing when the caller already made it. Returns the plan
+    *existing* is that listing when the caller already made it. With *site*, the
+    static site ``build`` exported into ``site/`` goes up too. Returns the plan
     and the feed documents by name. Raises before any upload if an episode cannot
     be published (invalid, or its audio neither here nor online).
     """
@@ -155,20 +161,47 @@ def make_plan(
                 sha256=sha,
             )
         )
+    planned_site = _plan_site(catalogue, storage, existing, frozenset(feeds.documents)) if site else []
     deletions = []
     if prune:
+        # The site's stale files too, in the folders it owns (episodes/, static/…): an old page or asset.
+        site_keys = {item.key for item in planned_site}
+        folders = tuple({key.split("/")[0] + "/" for key in site_keys if "/" in key} - {MEDIA_PREFIX})
         deletions = [
             PlannedObject(key=key, change=Change.DELETE, size=info.size, content_type="", cache_control="")
             for key, info in existing.items()
-            if key.startswith(MEDIA_PREFIX) and key not in media
+            if (key.startswith(MEDIA_PREFIX) and key not in media)
+            or (key.startswith(folders) and key not in site_keys)
         ]
     plan = Plan(
         storage_url=storage.url,
         media=tuple(media.values()),
+        site=tuple(planned_site),
         feeds=tuple(planned_feeds),
         deletions=tuple(deletions),
     )
     return plan, feeds.documents
+
+
+def _plan_site(
+    catalogue: Catalogue, storage: Storage, existing: dict[str, ObjectInfo], feeds: frozenset[str]
+) -> list[PlannedObject]:
+    """The exported site's files; pages cached as briefly as feeds, content-hashed assets for good."""
+    # The feeds go up last, from memory: their copies (and gzip twins) in site/ stay out.
+    skip = feeds | {name + GZIP_SUFFIX for name in feeds}
+    files = read_site(catalogue.folder.site_dir, compressed=isinstance(storage, LocalStorage), skip=skip)
+    return [
+        PlannedObject(
+            key=item.key,
+            change=_feed_change(existing.get(item.key), item.data, item.sha256, None),
+            size=len(item.data),
+            content_type=item.content_type,
+            cache_control=MEDIA_CACHE if item.immutable else FEED_CACHE,
+            data=item.data,
+            sha256=item.sha256,
+        )
+        for item in files
+    ]
 
 
 def _media_change(known: ObjectInfo | None, size: int, sha256: str) -> Change:

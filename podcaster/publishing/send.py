@@ -12,7 +12,7 @@ from podcaster.errors import Problem, StorageError
 from podcaster.feed.output import BuildResult
 from podcaster.folder.catalogue import Catalogue
 from podcaster.folder.lockfile import Publication
-from podcaster.publishing.plan import MEDIA_PREFIX, Change, Plan, PlannedObject
+from podcaster.publishing.plan import MEDIA_CACHE, MEDIA_PREFIX, Change, Plan, PlannedObject
 from podcaster.storage import Storage
 
 SMALL_UPLOADS = 8  # files under the multipart threshold sent at once
@@ -85,6 +85,14 @@ def execute(
     small = [item for item in to_send if item.size < threshold]
     for item in _send_together(storage, small, reporter, result, hashed):
         _record(catalogue, item)  # in this thread: the lock is not shared
+    # The static site next, assets before the pages that name them; its pages name media, online now.
+    site = [item for item in plan.site if item.change is not Change.UNCHANGED]
+    _send_together(
+        storage, [item for item in site if item.cache_control == MEDIA_CACHE], reporter, result, {}
+    )
+    _send_together(
+        storage, [item for item in site if item.cache_control != MEDIA_CACHE], reporter, result, {}
+    )
     # Every object a feed names is online and verified: the feeds may go up now, the season feeds
     # and episodes.json together, then feed.xml alone (the plan puts it last), once they are verified.
     changed = [item for item in plan.feeds if item.change is not Change.UNCHANGED]
