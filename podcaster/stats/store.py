@@ -153,6 +153,14 @@ class StatsStore:
         )
         return {day: int(count) for day, count in rows}
 
+    def episode_days(self, guid: str, start: str, end: str) -> dict[str, int]:
+        """One episode's downloads per day: the guid index answers it in order."""
+        rows = self.db.execute(
+            "SELECT day, downloads FROM episode_days WHERE guid = ? AND day BETWEEN ? AND ? ORDER BY day",
+            (guid, start, end),
+        )
+        return {day: int(count) for day, count in rows}
+
     def span(self) -> tuple[str, str] | None:
         """The first and last day holding downloads."""
         row = self.db.execute("SELECT min(day), max(day) FROM episode_days").fetchone()
