@@ -14,6 +14,7 @@ from podcaster import HopRecorder, load_catalogue, render_feeds
 from podcaster.actions.stats import audience_figures
 from podcaster.folder.layout import PodcastFolder
 from podcaster.stats import requested_bytes
+from podcaster.stats.store import open_store
 from tests.fixtures.site import NOW, make_site
 from web import create_app
 from web.hop import EXTENSION
@@ -160,6 +161,10 @@ def test_a_full_queue_drops_and_counts(app: Flask) -> None:
     recorder.capacity = 0
     assert client.get("/e/" + key, headers={"User-Agent": APP}).status_code == 302
     assert recorder.dropped == 1
+    recorder.flush()
+    store = open_store(PodcastFolder(app.extensions[EXTENSION].site.root).stats_db)
+    assert store.meta_count("hop_dropped") == 1
+    store.close()
 
 
 def test_the_hop_is_off_unless_asked(site: Path) -> None:

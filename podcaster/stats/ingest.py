@@ -136,7 +136,7 @@ class HopRecorder:
     log), and adds the downloads gained since its last write to the store. A
     busy, locked or missing store only delays the write (the gains wait in
     memory and go with the next one); a full queue drops the request and counts
-    it in :attr:`dropped`. At a new UTC day the old day's counter is finished
+    it in :attr:`dropped`, which the store keeps too (``meta.hop_dropped``). At a new UTC day the old day's counter is finished
     and forgotten. Listeners are known within one process: run the hop in one
     worker process (threads for concurrency), or accept that a listener whose
     ranges reach two workers may count twice.
@@ -166,6 +166,8 @@ class HopRecorder:
         self._counted = Tallies()  # what the counter's tallies held at the last look
         self._unsaved = Tallies()  # gains not yet in the store
         self._lock = threading.Lock()  # one drain at a time: the thread's, or close()'s
+        self._starting = threading.Lock()
+        self._dropped_saved = 0
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
@@ -185,9 +187,12 @@ class HopRecorder:
 
     def _start(self) -> None:
         # Started on first use, so that each process a server forks runs its own writer.
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="podcaster-hop-writer", daemon=True)
-        self._thread.start()
+        with self._starting:
+            if self._thread is not None and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="podcaster-hop-writer", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while not self._stop:
@@ -236,7 +241,8 @@ class HopRecorder:
 
     def _write(self) -> None:
         gains = self._unsaved
-        if not (gains.episodes or gains.apps or gains.devices or gains.countries):
+        dropped = self.dropped - self._dropped_saved
+        if not (gains.episodes or gains.apps or gains.devices or gains.countries or dropped):
             return
         try:
             store = open_store(self.store_path)
@@ -246,12 +252,14 @@ class HopRecorder:
                     store.add("app_days", gains.apps)
                     store.add("device_days", gains.devices)
                     store.add("country_days", gains.countries)
+                    store.add_to_meta("hop_dropped", dropped)
             finally:
                 store.close()
         except (StatsError, sqlite3.Error, OSError):
             self.failed_writes += 1  # kept in memory; the next flush tries again
             return
         self.written += gains.downloads
+        self._dropped_saved += dropped
         self._unsaved = Tallies()
 
     def close(self) -> None:
