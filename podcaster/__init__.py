@@ -38,6 +38,7 @@ from podcaster.models import (
     ShowType,
     Transcript,
 )
+from podcaster.stats import HopRecorder, targets_of
 
 __all__ = [
     "BuildResult",
@@ -50,6 +51,7 @@ __all__ = [
     "EpisodeType",
     "FeedError",
     "Feeds",
+    "HopRecorder",
     "MediaError",
     "MediaInfo",
     "PodcastFolder",
@@ -74,4 +76,5 @@ __all__ = [
     "read_tags",
     "render_episodes_json",
     "render_feeds",
+    "targets_of",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, assets, embed, errors, feeds, media, pages, studio
+from . import api, assets, embed, errors, feeds, hop, media, pages, studio
 from .config import configure
 from .http import CountConverter, FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
@@ -24,6 +24,11 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
     app.url_map.converters["count"] = CountConverter
     for blueprint in (pages.bp, feeds.bp, api.bp, embed.bp, media.bp):
         app.register_blueprint(blueprint)
+    # Inside the studio's ProxyFix (set up next), so the hop sees the listener's address, not the proxy's.
+    app.wsgi_app = hop.HopPath(  # type: ignore[method-assign]
+        app.wsgi_app, site, app.config["CLOCK"], float(app.config.get("HOP_FLUSH_SECONDS", 2.0))
+    )
+    app.extensions[hop.EXTENSION] = app.wsgi_app
     studio.init_app(app)
     errors.register(app)
     _template_helpers(app)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import load_catalogue
+from podcaster.stats.charts import Chart, audience_charts
 from podcaster.stats.counting import targets_of
 from podcaster.stats.figures import Audience, audience
 from podcaster.stats.ingest import RETENTION_MONTHS, IngestSummary, ingest
+from podcaster.stats.report import ReportShow, report_html, report_pdf
 from podcaster.stats.store import open_store
 
 
@@ -57,3 +59,21 @@ def audience_figures(root: Path, start: str | None = None, end: str | None = Non
         return audience(store, targets_of(catalogue), start, end)
     finally:
         store.close()
+
+
+def audience_report(root: Path, start: str | None, end: str | None, *, today: date) -> bytes:
+    """The funders' report from *start* to *end* as a PDF: cover, key figures, charts, episodes, method."""
+    catalogue = load_catalogue(root)
+    show = catalogue.show
+    store = open_store(catalogue.folder.stats_db)
+    try:
+        figures = audience(store, targets_of(catalogue), start, end)
+    finally:
+        store.close()
+    artwork = (root / show.artwork) if show.artwork else None
+    return report_pdf(report_html(figures, ReportShow(show.title, show.author, artwork), today))
+
+
+def charts_of(figures: Audience, language: str) -> list[Chart]:
+    """The audience's charts (SVG, each with its data table), labelled in *language*."""
+    return audience_charts(figures, language)

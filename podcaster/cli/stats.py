@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from podcaster.actions.stats import audience_figures, ingest_logs
+from podcaster.actions.stats import audience_figures, audience_report, ingest_logs
+from podcaster.atomic import write_atomically
 from podcaster.cli.common import display, now_of, root_of, to_stderr
 from podcaster.stats.figures import Audience
 from podcaster.stats.logs import FORMATS
@@ -69,6 +70,29 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], log_format: str | None) 
         f"{tallies.partial:,} partial or repeated requests, {tallies.other:,} other requests, "
         f"{tallies.unreadable:,} unreadable lines"
     )
+
+
+@stats.command("report")
+@click.option(
+    "--from", "start", callback=_day, metavar="DAY", help="First day reported (default: the first)."
+)
+@click.option(
+    "--to", "end", callback=_day, metavar="DAY", help="Last day reported, included (default: the last)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=Path("rapport.pdf"),
+    show_default=True,
+    help="Where to write the PDF.",
+)
+@click.pass_context
+def report(ctx: click.Context, start: str | None, end: str | None, output: Path) -> None:
+    """Write the funders' report (French, PDF): key figures, charts, each episode, the counting method."""
+    pdf = audience_report(root_of(ctx), start, end, today=now_of(ctx).date())
+    write_atomically(output, pdf)
+    click.echo(f"{display(output)}: {len(pdf) // 1024:,} KiB")
 
 
 def _text(figures: Audience) -> str:

@@ -35,6 +35,8 @@ from podcaster.models import (
     season_name,
 )
 
+HOP_PREFIX = "e/"  # the site's counting hop: /e/<storage key> answers 302 to the key's media URL
+
 
 @dataclass(frozen=True)
 class Asset:
@@ -148,6 +150,9 @@ class Resolver:
         else:
             key = audio_key(episode, media)
             audio_url = self.urls.media_url(key)
+            if self.catalogue.show.stats.get("prefix") is True:
+                # Through the site's counting hop, which answers 302 to the URL above; the GUID stays.
+                audio_url = self.urls.site_url(HOP_PREFIX + key)
         image_url, image_thumbnails = self._image(episode)
         chapters_url, chapters = self._episode_chapters(episode, media)
         return PublicEpisode(

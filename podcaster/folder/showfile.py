@@ -52,7 +52,7 @@ _LINK_KEYS = {
     "podcastaddict",
 }
 _WEBSITE_KEYS = {"allowed_origins", "frame_ancestors", "contact"}
-_STATS_KEYS = {"geo_db", "retention_months"}
+_STATS_KEYS = {"geo_db", "retention_months", "prefix"}
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -196,6 +196,8 @@ def load_show(root: Path) -> Show:
     reader.unknown(website, _WEBSITE_KEYS, "website")
     stats = reader.table(data, "stats", "")
     reader.unknown(stats, _STATS_KEYS, "stats")
+    if "prefix" in stats:
+        stats["prefix"] = reader.boolean(stats, "prefix", "stats", False)
     hubs = _hubs(reader, reader.table(data, "websub", ""))
     podcast_guid = _podcast_guid(reader, show)
 

@@ -26,6 +26,7 @@ class Target:
     released: str  # the UTC day it went out, YYYY-MM-DD
     keys: tuple[str, ...]
     threshold: int
+    size: int = 0  # bytes of the audio, when known: what a request with no range, or an open one, asks for
 
 
 def minute_threshold(size: int, duration: float, bitrate: int) -> int:
@@ -64,7 +65,16 @@ def targets_of(catalogue: Catalogue) -> list[Target]:
             else minute_threshold(0, 0, 0)
         )
         released = episode.date.astimezone(UTC).date().isoformat()
-        targets.append(Target(episode.guid, episode.title, released, tuple(sorted(keys)), threshold))
+        targets.append(
+            Target(
+                episode.guid,
+                episode.title,
+                released,
+                tuple(sorted(keys)),
+                threshold,
+                media.size if media else 0,
+            )
+        )
     return targets
 
 

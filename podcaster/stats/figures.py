@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from podcaster.stats.counting import Target
@@ -11,6 +12,7 @@ from podcaster.stats.store import Release, StatsStore
 
 FIRST_WEEK = 7
 FIRST_MONTH = 30
+CURVES = 12  # episodes whose first month is drawn against the others: the latest released in the period
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Audience:
     devices: dict[str, int] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
+    # guid -> downloads on each of its first 30 days (None: not yet lived), for the latest released in the period
+    curves: dict[str, list[int | None]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The shape programs read: ``{"total", "episodes": […], "apps", "countries", …}``."""
@@ -59,6 +63,7 @@ class Audience:
             "devices": self.devices,
             "countries": self.countries,
             "days": self.days,
+            "first_30_days_curves": self.curves,
         }
 
 
@@ -95,4 +100,19 @@ def audience(store: StatsStore, targets: Sequence[Target], start: str | None, en
         devices=store.per_name("device", start, end),
         countries=store.per_name("country", start, end),
         days=store.per_day(start, end),
+        curves=_curves(store, targets, start, end, span[1] if span else None),
     )
+
+
+def _curves(
+    store: StatsStore, targets: Sequence[Target], start: str, end: str, last: str | None
+) -> dict[str, list[int | None]]:
+    """Daily downloads of each episode's first month, for the latest episodes released from *start* to *end*."""
+    released = sorted((t for t in targets if start <= t.released <= end), key=lambda t: (t.released, t.guid))
+    curves: dict[str, list[int | None]] = {}
+    for target in released[-CURVES:]:
+        first = date.fromisoformat(target.released)
+        days = [(first + timedelta(days=n)).isoformat() for n in range(FIRST_MONTH)]
+        counts = store.episode_days(target.guid, days[0], days[-1])
+        curves[target.guid] = [counts.get(day, 0) if last and day <= last else None for day in days]
+    return curves

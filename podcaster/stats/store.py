@@ -98,6 +98,19 @@ class StatsStore:
             ((day, name, count) for (day, name), count in counts.items()),
         )
 
+    def add_to_meta(self, key: str, count: int) -> None:
+        """Add *count* to the whole number kept under *key* (requests the hop had to drop, say)."""
+        if count:
+            self.db.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)",
+                (key, str(count)),
+            )
+
+    def meta_count(self, key: str) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
     def forget_before(self, day: str) -> int:
         """Delete the aggregates of days before *day*; the number of rows gone."""
         gone = 0
@@ -150,6 +163,14 @@ class StatsStore:
         rows = self.db.execute(
             "SELECT day, sum(downloads) FROM episode_days WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day",
             (start, end),
+        )
+        return {day: int(count) for day, count in rows}
+
+    def episode_days(self, guid: str, start: str, end: str) -> dict[str, int]:
+        """One episode's downloads per day: the guid index answers it in order."""
+        rows = self.db.execute(
+            "SELECT day, downloads FROM episode_days WHERE guid = ? AND day BETWEEN ? AND ? ORDER BY day",
+            (guid, start, end),
         )
         return {day: int(count) for day, count in rows}
 

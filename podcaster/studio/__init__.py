@@ -17,6 +17,7 @@ from podcaster.studio.accounts import (
     remove_user,
     set_password,
 )
+from podcaster.studio.audience import PERIODS, AudienceView, audience_view, period_days
 from podcaster.studio.episodes import (
     EditRefused,
     EpisodeChanges,
@@ -33,7 +34,9 @@ from podcaster.studio.roles import Permission, Role, can, can_edit_episode
 
 __all__ = [
     "MIN_PASSWORD",
+    "PERIODS",
     "AccountError",
+    "AudienceView",
     "EditRefused",
     "EpisodeChanges",
     "EpisodeText",
@@ -44,6 +47,7 @@ __all__ = [
     "SaveResult",
     "User",
     "add_user",
+    "audience_view",
     "authenticate",
     "can",
     "can_edit_episode",
@@ -52,6 +56,7 @@ __all__ = [
     "find_user",
     "from_wall_clock",
     "load_users",
+    "period_days",
     "read_episode",
     "remove_user",
     "save_episode",

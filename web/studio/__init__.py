@@ -9,7 +9,7 @@ modules on the same blueprint.
 
 from flask import Flask
 
-from . import auth, episodes, home  # noqa: F401  (their routes register on the blueprint)
+from . import audience, auth, episodes, home  # noqa: F401  (their routes register on the blueprint)
 from .blueprint import bp
 from .security import init_security
 
