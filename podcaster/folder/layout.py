@@ -4,7 +4,8 @@ A podcast folder holds the show (``podcast.toml``), the ledger of what was
 learnt and published (``podcast.lock``), one Markdown file per episode under
 ``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, and a local,
 uncommitted working folder ``.podcaster/`` (caches, the build manifest, the
-publish lock, the studio's accounts). Any other module that spells one of these paths is a bug.
+publish lock, the studio's accounts, uploads and activity log). Any other
+module that spells one of these paths is a bug.
 """
 
 from __future__ import annotations
@@ -140,6 +141,16 @@ class PodcastFolder:
     def edit_lock(self) -> Path:
         """Held while the studio rewrites a catalogue or users file, so two saves never interleave."""
         return self.root / WORK_DIR / "edit.lock"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Audio the studio is receiving, chunk by chunk, until it becomes an episode's (same disk: a move)."""
+        return self.root / WORK_DIR / "uploads"
+
+    @property
+    def activity_log(self) -> Path:
+        """The studio's append-only record of who did what, one JSON object a line."""
+        return self.root / WORK_DIR / "activity.jsonl"
 
     def relative(self, path: Path) -> str:
         """Name *path* relative to the folder, as the catalogue and the lock file write it."""
