@@ -43,9 +43,12 @@ def record_activity(root: Path, activity: Activity) -> None:
     )
     path = PodcastFolder(root).activity_log
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(descriptor, (line + "\n").encode("utf-8"))
+        size = os.fstat(descriptor).st_size
+        # A line a crash cut short gets its end, so this entry starts a line of its own.
+        lead = "\n" if size and os.pread(descriptor, 1, size - 1) != b"\n" else ""
+        os.write(descriptor, (lead + line + "\n").encode("utf-8"))
     finally:
         os.close(descriptor)
 
