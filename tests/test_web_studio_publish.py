@@ -101,7 +101,7 @@ def test_a_new_episode_from_a_resumed_upload_becomes_a_draft(
     guid = re.search(r'guid: "?([^"\n]+)', episode).group(1)
     assert guid in json.loads((studio / "podcast.lock").read_text(encoding="utf-8"))["episodes"]
     assert not list((studio / ".podcaster/uploads").glob("*"))
-    assert [(a.who, a.action, a.subject) for a in recent_activity(studio)][0] == (
+    assert next((a.who, a.action, a.subject) for a in recent_activity(studio)) == (
         "edith",
         "created",
         "un-nouvel-episode",
@@ -218,7 +218,7 @@ def test_an_author_sees_no_publish_button_and_a_forged_publish_is_refused(app: F
 
 
 def test_a_draft_is_previewed_as_listeners_will_see_it(app: Flask, studio: Path) -> None:
-    client, token = _signed_in(app)
+    client, _ = _signed_in(app)
     assert _client(app).get("/episodes/brouillon/", base_url=HTTPS).status_code == 404  # not live
     page = client.get("/studio/apercu/brouillon/", base_url=HTTPS)
     assert page.status_code == 200
