@@ -85,6 +85,10 @@ class SourceError(PodcasterError):
     """A feed or file to import cannot be fetched, or is refused (too big, hostile, not a feed)."""
 
 
+class StatsError(PodcasterError):
+    """An access log, the audience database or a geography database cannot be read."""
+
+
 def raise_if_errors(problems: Iterable[Problem], error_class: type[PodcasterError]) -> None:
     """Raise *error_class* carrying every error in *problems*, if any."""
     errors = [problem for problem in problems if problem.is_error]

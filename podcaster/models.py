@@ -27,7 +27,7 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
 # The one spelling of a season in folder names, feed names and storage keys.
-_SEASON_NAME = re.compile(r"^saison-(\d+)$")
+_SEASON_NAME = re.compile(r"^saison-([0-9]{1,9})$")  # ASCII digits, short enough for int()
 
 
 def season_name(number: int) -> str:
@@ -87,7 +87,21 @@ def person_from_mapping(
     _unknown_keys(raw, PERSON_KEYS, report, where)
     name = _text(raw, "name", report, where, required=True)
     role, group, href, img = (_text(raw, key, report, where) for key in ("role", "group", "href", "img"))
+    for key, url in (("href", href), ("img", img)):
+        if url is not None and not is_web_url(url):
+            report(f"'{key}' in {where} must be an http(s) URL, not {url!r}", key)
+    href, img = (url if is_web_url(url) else None for url in (href, img))
     return Person(name, role or default_role, group or "cast", href, img) if name else None
+
+
+def is_web_url(text: str | None) -> bool:
+    """Whether *text* is an absolute http(s) URL, the only links a producer may give (never javascript:, data:…)."""
+    try:
+        parts = urlsplit(text or "")
+        parts.port  # noqa: B018 - read to check it
+    except ValueError:  # "http://[::1": an unclosed IPv6 address; a port out of range
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and str(text).isprintable()
 
 
 def location_from_mapping(raw: Mapping[str, Any], report: FieldReport, *, where: str) -> Location | None:
@@ -207,6 +221,7 @@ class Show:
     storage: str = "file://public"
     links: dict[str, str] = field(default_factory=dict)
     website: dict[str, object] = field(default_factory=dict)
+    stats: dict[str, object] = field(default_factory=dict)  # [stats]: geo_db, retention_months
     root: Path = Path(".")
     guid: str | None = None  # podcast:guid kept from a previous host; it must not change when the feed moves
     hubs: tuple[str, ...] = ()  # WebSub hubs told of each new feed

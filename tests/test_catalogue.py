@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from podcaster.actions.check import check
 from podcaster.errors import CatalogueError
 from podcaster.folder.catalogue import load_catalogue
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
@@ -146,3 +147,57 @@ def test_the_bundled_penser_le_9_3_catalogue_is_coherent() -> None:
         load_catalogue(REPO)
     assert all("audio file not found" in p.message for p in caught.value.problems)
     assert len(caught.value.problems) == len(list((REPO / "episodes").glob("saison-*/*.md")))
+
+
+HOSTILE_LINKS = """
+[[show.funding]]
+url = "javascript:alert(1)"
+text = "Soutenir"
+
+[[show.persons]]
+name = "Antoine Tricot"
+href = "data:text/html,<script>alert(1)</script>"
+img = "vbscript:msgbox(1)"
+"""
+
+
+def test_links_that_could_run_code_are_refused_with_file_and_line(tmp_path: Path) -> None:
+    root = write_podcast(tmp_path / "p", SHOW_TOML.replace("\n[urls]", HOSTILE_LINKS + "\n[urls]"))
+    episode = write_episode(
+        root,
+        "lien",
+        extra="""
+        persons:
+          - name: Fatima Benali
+            href: " JavaScript:alert(1)"
+          - name: Yacine
+            img: "https://[::1"
+        """,
+    )
+    problems = problems_of(root)
+    toml = root / "podcast.toml"
+    assert f"{toml}:14: 'url' must be an absolute http(s) URL, not 'javascript:alert(1)'" in problems
+    assert any(p.startswith(f"{toml}:19: 'href' in [show.persons] must be an http(s) URL") for p in problems)
+    assert any(p.startswith(f"{toml}:20: 'img' in [show.persons] must be an http(s) URL") for p in problems)
+    assert f"{episode}:8: 'href' in a person must be an http(s) URL, not 'JavaScript:alert(1)'" in problems
+    assert any(p.startswith(f"{episode}:8: 'img' in a person must be an http(s) URL") for p in problems)
+    assert len(problems) == 5
+
+
+def test_plain_http_links_are_a_warning_in_check(podcast: Path) -> None:
+    toml = podcast / "podcast.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "\n[urls]",
+            '\n[[show.funding]]\nurl = "http://example.org/don"\ntext = "Soutenir"\n\n[urls]',
+        )
+    )
+    episode = write_episode(
+        podcast, "lien", extra="persons:\n  - name: Fatima\n    href: http://example.org/f"
+    )
+    warnings = [str(p) for p in check(podcast, datetime(2026, 1, 1, tzinfo=UTC), audio=False).warnings]
+    assert f"{toml}: warning: [show.funding] url is plain http, use https: http://example.org/don" in warnings
+    assert (
+        f"{episode}: warning: 'persons': href of Fatima is plain http, use https: http://example.org/f"
+        in warnings
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -12,9 +15,10 @@ from click.testing import CliRunner
 from lxml import etree
 
 from podcaster.cli.main import main
+from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.lockfile import load_lock
 from tests.fixtures.audio import SAMPLE_CHAPTERS, SAMPLE_TAGS, copy_audio, make_audio
-from tests.fixtures.catalogue import write_episode
+from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
@@ -179,11 +183,50 @@ def test_add_refuses_bad_audio_and_writes_nothing(
     assert snapshot(podcast) == before
 
 
-def test_add_to_an_unknown_season_writes_nothing(runner: CliRunner, podcast: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("language", "name"), [("fr", "Saison 7"), ("en", "Season 7")])
+def test_add_to_a_new_season_declares_it(
+    runner: CliRunner, podcast: Path, tmp_path: Path, language: str, name: str
+) -> None:
+    toml = podcast / "podcast.toml"
+    toml.write_text(toml.read_text().replace('language = "fr"', f'language = "{language}"'))
     audio = make_audio(tmp_path / "a.mp3", "mp3", 1.0)
+    output = run(runner, podcast, "add", str(audio), "--season", "7")
+    assert f'added season 7 ("{name}") to podcast.toml' in output
+    catalogue = load_catalogue(podcast)
+    assert [(s.number, s.name) for s in catalogue.show.seasons] == [
+        (1, "Saison 1"),
+        (2, "Saison 2"),
+        (7, name),
+    ]
+    assert [(e.season, e.number) for e in catalogue.episodes] == [(7, 1)]
+    assert toml.read_text().endswith(f'[[seasons]]\nnumber = 7\nname = "{name}"\n')
+    output = run(runner, podcast, "add", str(audio), "--season", "7", "--title", "Deux")
+    assert "added season" not in output  # declared once
+
+
+def test_add_to_a_new_season_writes_nothing_when_it_fails(runner: CliRunner, tmp_path: Path) -> None:
+    # Seasons written as an inline array: a [[seasons]] table after it makes the file invalid TOML.
+    root = write_podcast(tmp_path / "p", "seasons = []\n" + SHOW_TOML.split("[[seasons]]")[0])
+    audio = make_audio(tmp_path / "a.mp3", "mp3", 1.0)
+    before = snapshot(root)
+    result = runner.invoke(main, ["--root", str(root), "add", str(audio), "--season", "3"])
+    assert result.exit_code == 1 and "podcast.toml" in result.output
+    assert snapshot(root) == before
+    assert not (root / "episodes" / "saison-3").exists()
+
+
+def test_add_refuses_what_is_not_a_regular_file(podcast: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "live.mp3"
+    os.mkfifo(fifo)
     before = snapshot(podcast)
-    result = runner.invoke(main, ["--root", str(podcast), "add", str(audio), "--season", "7"])
-    assert result.exit_code == 1 and "unknown season 7" in result.output
+    command = [sys.executable, "-c", "from podcaster.cli import main; main()", "--root", str(podcast)]
+    # In a subprocess with a deadline: reading a FIFO nobody writes to would block the test run forever.
+    result = subprocess.run(
+        [*command, "add", str(fifo), "--season", "1"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"{fifo}: not a regular file" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
     assert snapshot(podcast) == before
 
 
@@ -210,7 +253,22 @@ def test_check_reports_errors_and_warnings(runner: CliRunner, podcast: Path, tmp
     output = run(runner, podcast, "check", code=1)
     assert "has no artwork" in output  # the test show has none: Apple requires it
     assert "audio/ogg is not accepted by Apple Podcasts" in output
-    assert re.search(r"1 episodes checked: \d+ errors, \d+ warnings", output)
+    assert re.search(r"1 episode checked: \d+ errors?, \d+ warnings?", output)
+
+
+def test_check_summary_comes_last_and_agrees_in_number(podcast: Path, tmp_path: Path) -> None:
+    audio = make_audio(tmp_path / "a.mp3", "mp3", 1.0)
+    run(CliRunner(), podcast, "add", str(audio), "--season", "1", "--title", "Seul")
+    command = [sys.executable, "-c", "from podcaster.cli import main; main()", "--root", str(podcast)]
+    # One pipe for both streams, as a terminal or `2>&1 | less` shows them.
+    result = subprocess.run(
+        [*command, "check", "--no-loudness"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert any("has no artwork" in line for line in lines[:-1])  # the test show's one error
+    assert len(lines) == 3 and "warning: " in lines[1]  # and the one warning: a show note to write
+    assert lines[-1] == "1 episode checked: 1 error, 1 warning"
 
 
 def test_list_shows_states(runner: CliRunner, podcast: Path, tmp_path: Path) -> None:

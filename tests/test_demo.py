@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,11 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from podcaster.actions.demo import DEMO_STORAGE, demo_toml, prepare_demo
+from podcaster.actions.demo import DEMO_STORAGE, bundled_catalogue, demo_toml, prepare_demo
 from podcaster.cli.main import main
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import load_catalogue
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_prepare_demo_copies_the_catalogue_and_makes_its_audio(tmp_path: Path) -> None:
@@ -98,3 +102,61 @@ def test_the_demo_opens_the_studio_with_an_editor_account(tmp_path: Path) -> Non
     assert authenticate(work, "demo", passwords[0]) is None
     user = authenticate(work, "demo", passwords[1])
     assert user is not None and user.role is Role.EDITOR
+
+
+def test_the_bundled_catalogue_is_the_repository_root_in_a_checkout() -> None:
+    assert bundled_catalogue() == REPO  # an editable install or a checkout reads the catalogue's home
+
+
+def test_a_plain_install_runs_the_demo_from_any_folder(tmp_path: Path) -> None:
+    """``pip install .`` (not editable) in a fresh venv, then ``podcaster demo`` from an empty folder."""
+    source = tmp_path / "source"  # a copy: an in-tree build leaves build/ and *.egg-info behind
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "podcast.toml"):
+        shutil.copy2(REPO / name, source / name)
+    for name in ("podcaster", "web", "episodes", "artwork"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (source / "podcast.lock").write_text("{}")  # never shipped, nor audio
+    (source / "audio").mkdir()
+    (source / "audio" / "x.mp3").write_bytes(b"ID3")
+    venv = tmp_path / "venv"
+    # The venv sees the system's packages for the dependencies; podcaster itself is installed into it.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check", str(source)],
+        check=True,
+        env=environment,
+        timeout=600,
+    )
+    anywhere = tmp_path / "anywhere"  # not this checkout, whose podcaster/ `python -c` would import
+    anywhere.mkdir()
+    code = "import podcaster, pathlib; print(pathlib.Path(podcaster.__file__).parent)"
+    package = Path(
+        subprocess.run(
+            [python, "-c", code], cwd=anywhere, env=environment, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    assert package.is_relative_to(venv)  # the installed copy, not this checkout
+    shipped = sorted(
+        path.relative_to(package / "demo_catalogue").as_posix()
+        for path in (package / "demo_catalogue").rglob("*")
+        if path.is_file()
+    )
+    assert shipped == sorted(
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "podcast.toml", *(REPO / "episodes").rglob("*.md"), *(REPO / "artwork").iterdir())
+    )
+    result = subprocess.run(
+        [venv / "bin" / "podcaster", "demo", "--dir", "D", "--no-serve"],
+        cwd=anywhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "published" in result.stdout
+    feed = (anywhere / "D" / "public" / "feed.xml").read_text(encoding="utf-8")
+    assert "Penser le 9-3" in feed and "http://127.0.0.1:8093/feed.xml" in feed

@@ -9,7 +9,14 @@ import pytest
 
 from podcaster.folder.catalogue import load_catalogue, parse_front_matter
 from podcaster.folder.episodefile import render_episode_file
-from podcaster.folder.showwriter import render_table, retarget, season_table, toml_value
+from podcaster.folder.showwriter import (
+    render_table,
+    retarget,
+    season_name_for,
+    season_table,
+    toml_value,
+    with_season,
+)
 from podcaster.models import location_from_mapping, person_from_mapping
 from tests.fixtures.catalogue import write_podcast
 
@@ -93,3 +100,14 @@ def test_a_person_and_a_location_are_read_alike_wherever_they_come_from() -> Non
         ("[show.persons] needs 'name'", None),
         ("'role' in [show.persons] must be text", "role"),
     ]
+
+
+def test_a_new_season_goes_after_the_last_one_declared() -> None:
+    text = '[show]\ntitle = "x"\n\n[[seasons]]\nnumber = 1\nname = "Un"\n# la suite\n\n[website]\ncontact = "x"\n'
+    assert with_season(text, 2, season_name_for(2, "fr")) == (
+        '[show]\ntitle = "x"\n\n[[seasons]]\nnumber = 1\nname = "Un"\n# la suite\n\n'
+        '[[seasons]]\nnumber = 2\nname = "Saison 2"\n\n[website]\ncontact = "x"\n'
+    )
+    assert with_season('[show]\ntitle = "x"', 3, season_name_for(3, "en-GB")) == (
+        '[show]\ntitle = "x"\n\n[[seasons]]\nnumber = 3\nname = "Season 3"\n'
+    )

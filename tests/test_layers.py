@@ -23,6 +23,7 @@ FLOORS = {
     "importing": 4,
     "verifying": 4,
     "publishing": 4,
+    "stats": 4,
     "actions": 5,
     "studio": 5,  # accounts and episode edits for the studio, over the actions: used by cli and web
     "cli": 6,

@@ -646,3 +646,20 @@ def test_aws_endpoints_keep_botocore_defaults(monkeypatch: pytest.MonkeyPatch, t
     assert storage.endpoint_url == "https://s3.eu-west-3.amazonaws.com"
     assert storage._client.meta.config.request_checksum_calculation == "when_supported"
     assert storage._client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["not a url", "http://", "https://user:secret@[::1", "ftp://secret.example", "http://host:99999"],
+)
+def test_a_bad_endpoint_is_a_one_line_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, endpoint: str
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    with pytest.raises(ConfigError) as caught:
+        open_storage("s3://bucket", base=tmp_path)
+    message = str(caught.value)
+    assert "AWS_ENDPOINT_URL" in message and "\n" not in message
+    assert "secret" not in message and endpoint not in message  # it may hold credentials: never echoed

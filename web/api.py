@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from podcaster import render_episodes_json
 from podcaster.models import document_content_type
 
-from .http import Body, Cached, cors_headers, respond
+from .http import Body, Cached, cors_headers, parse_count, respond
 from .render import EMBED_WIDTH, allowed_origins, embed_snippet, html_safe_json
 from .site import Snapshot, snapshot
 
@@ -94,11 +94,12 @@ def _season_argument(snap: Snapshot) -> int | None:
     raw = request.args.get("season")
     if raw is None:
         return None
-    if not raw.isdigit():
+    number = parse_count(raw)
+    if number is None:
         abort(400, description="'season' must be a season number")
-    if snap.season(int(raw)) is None:
-        abort(404, description=f"no season {int(raw)}")
-    return int(raw)
+    if snap.season(number) is None:
+        abort(404, description=f"no season {number}")
+    return number
 
 
 def _episodes_body(snap: Snapshot, season: int | None) -> Body:
@@ -114,14 +115,19 @@ def _dimension(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) == 0:
+    number = parse_count(raw)
+    if not number:
         abort(400, description=f"'{name}' must be a positive number of pixels")
-    return int(raw)
+    return number
 
 
 def _embeddable(snap: Snapshot, url: str) -> str:
     """The slug of the episode *url* names on this site ("" for the home page), or 404."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:  # "http://[::1": an unclosed IPv6 address, a port out of range…
+        abort(400, description="'url' is not a valid URL")
     site = urlsplit(snap.show.urls.site)
     if parts.scheme not in ("http", "https") or parts.netloc not in (site.netloc, request.host):
         abort(404, description="not a page of this site")

@@ -11,7 +11,7 @@ from flask import Flask, url_for
 
 from . import api, embed, errors, feeds, media, pages, studio
 from .config import configure
-from .http import FastPath
+from .http import CountConverter, FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
 from .site import EXTENSION, Site, cached_answer
 
@@ -22,6 +22,7 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
     configure(app, root, test_config)
     site = Site(app.config["ROOT"], app.config["CLOCK"], float(app.config["RELOAD_INTERVAL"]))
     app.extensions[EXTENSION] = site
+    app.url_map.converters["count"] = CountConverter
     for blueprint in (pages.bp, feeds.bp, api.bp, embed.bp, media.bp):
         app.register_blueprint(blueprint)
     studio.init_app(app)

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Response, request
 from werkzeug.http import http_date, parse_accept_header
+from werkzeug.routing import BaseConverter
 
 from podcaster.errors import PodcasterError
 
@@ -127,6 +128,29 @@ def accepts_gzip(header: str) -> bool:
     if "gzip" not in header:
         return False
     return parse_accept_header(header)["gzip"] > 0
+
+
+# Longer than any real season, width or height, and far below int()'s 4,300-digit limit.
+_MAX_DIGITS = 9
+
+
+def parse_count(raw: str) -> int | None:
+    """The number *raw* spells in ASCII digits (at most nine), else ``None``: "²", "٣" and 5,000 digits are not numbers here."""
+    if not raw or len(raw) > _MAX_DIGITS or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
+class CountConverter(BaseConverter):
+    """``<count:n>`` in a route: ASCII digits only, at most nine (Werkzeug's ``int`` takes any Unicode digit, any length)."""
+
+    regex = rf"[0-9]{{1,{_MAX_DIGITS}}}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: object) -> str:
+        return str(int(value))  # type: ignore[call-overload]
 
 
 def cors_headers(origin: str | None, allowed: frozenset[str]) -> dict[str, str]:

@@ -43,7 +43,7 @@ def credits(persons: tuple[Person, ...]) -> list[tuple[str, list[Person]]]:
     return list(grouped.items())
 
 
-@bp.get("/saison/<int:number>/")
+@bp.get("/saison/<count:number>/")
 def season(number: int) -> Response:
     snap = snapshot()
     found = snap.season(number)

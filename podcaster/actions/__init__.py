@@ -10,6 +10,7 @@ from podcaster.actions.check import CheckResult, check
 from podcaster.actions.init import init_podcast
 from podcaster.actions.listing import EpisodeRow, ListResult, State, list_episodes
 from podcaster.actions.publish import Change, Plan, PlannedObject, PublishReporter, PublishResult, publish
+from podcaster.actions.stats import audience_figures, ingest_logs
 from podcaster.actions.tag import Tagged, tag_episodes
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "State",
     "Tagged",
     "add_episode",
+    "audience_figures",
     "build",
     "check",
+    "ingest_logs",
     "init_podcast",
     "list_episodes",
     "publish",

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from podcaster.errors import CatalogueError, PodcasterError
+from podcaster.atomic import write_atomically
+from podcaster.errors import CatalogueError, MediaError, PodcasterError
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.episodefile import render_episode_file
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.folder.lockfile import load_lock
+from podcaster.folder.showwriter import season_name_for, with_season
 from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
 
@@ -26,6 +28,7 @@ class AddedEpisode:
     number: int | None
     media: MediaInfo
     artwork: Path | None
+    new_season: str | None = None  # the name of the season added to podcast.toml for it, if any
 
 
 def add_episode(
@@ -43,12 +46,10 @@ def add_episode(
     """Probe *audio*, write ``episodes/saison-N/<slug>.md`` and record its facts; undo both on any error."""
     root = root.resolve()
     catalogue = load_catalogue(root)  # a broken catalogue is reported before anything is written
-    if catalogue.show.season(season) is None:
-        raise CatalogueError(
-            f"unknown season {season}: add a [[seasons]] table with number = {season} first",
-            path=root / "podcast.toml",
-        )
     audio = audio.expanduser().resolve()
+    if not audio.is_file():
+        # A FIFO, a device or a folder: reading one blocks forever or makes no sense as an episode.
+        raise MediaError("not a regular file: give the audio file itself", path=audio)
     media = probe(audio)
     tags = read_tags(audio)
     in_season = [e for e in catalogue.episodes if e.season == season]
@@ -89,28 +90,50 @@ def add_episode(
         front["draft"] = True
     text = render_episode_file(front, (tags.comment or "").strip())
 
+    new_folder = not target.parent.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     lock = load_lock(root)
     before = lock.to_json()
+    show_file = podcast.show_file
+    show_text = show_file.read_text(encoding="utf-8")
+    new_season = None
+    written = False
     try:
-        with target.open("x", encoding="utf-8") as stream:  # never overwrite an existing episode
-            stream.write(text)
-    except FileExistsError:
-        raise CatalogueError(
-            "an episode file with this name already exists; pass another --title", path=target
-        ) from None
-    try:
+        if catalogue.show.season(season) is None:
+            new_season = season_name_for(season, catalogue.show.language)
+            write_atomically(show_file, with_season(show_text, season, new_season).encode("utf-8"))
+        try:
+            with target.open("x", encoding="utf-8") as stream:  # never overwrite an existing episode
+                written = True
+                stream.write(text)
+        except FileExistsError:
+            raise CatalogueError(
+                "an episode file with this name already exists; pass another --title", path=target
+            ) from None
         load_catalogue(root)
         lock.record_media(guid, relative_audio, media)
         lock.save()
     except PodcasterError:
-        target.unlink(missing_ok=True)
+        if written:
+            target.unlink(missing_ok=True)
         if artwork:
             artwork.unlink(missing_ok=True)
         if lock.to_json() != before:
             lock.path.write_text(before, encoding="utf-8")
+        if new_season:
+            write_atomically(show_file, show_text.encode("utf-8"))
+        if new_folder:
+            target.parent.rmdir()
         raise
-    return AddedEpisode(path=target, guid=guid, title=title, number=number, media=media, artwork=artwork)
+    return AddedEpisode(
+        path=target,
+        guid=guid,
+        title=title,
+        number=number,
+        media=media,
+        artwork=artwork,
+        new_season=new_season,
+    )
 
 
 def _tag_date(tags: Tags) -> datetime | None:

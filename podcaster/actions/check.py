@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.catalogue import Catalogue, load_catalogue
 from podcaster.folder.mediafacts import refresh_media
 from podcaster.media import artwork_problems, episode_chapter_problems, episode_transcript_problems
-from podcaster.models import Episode, EpisodeType
+from podcaster.models import Episode, EpisodeType, Person
 
 if TYPE_CHECKING:
     from podcaster.media.loudness import Loudness
@@ -113,6 +113,28 @@ def _show_problems(catalogue: Catalogue) -> Iterator[Problem]:
             yield Problem(toml, f"the {name} URL must use HTTPS for Apple Podcasts: {url}", None, severity)
     if show.location and len(show.location.name) > 128:
         yield Problem(toml, "podcast:location names are limited to 128 characters")
+    links = [
+        *(("[show.funding] url", funding.url) for funding in show.funding),
+        *_person_links("[show.persons]", show.persons),
+        *((f"[links] {key}", url) for key, url in show.links.items()),
+        *(("[websub] hubs", hub) for hub in show.hubs),
+        ("[urls] old_feed", show.urls.old_feed),
+        ("[urls] new_feed_url", show.urls.new_feed),
+    ]
+    yield from _plain_http(toml, links)
+
+
+def _person_links(where: str, persons: tuple[Person, ...]) -> Iterator[tuple[str, str | None]]:
+    for person in persons:
+        yield f"{where} href of {person.name}", person.href
+        yield f"{where} img of {person.name}", person.img
+
+
+def _plain_http(path: Path, links: Iterable[tuple[str, str | None]]) -> Iterator[Problem]:
+    """A warning for each link in plain http: loading already refused every other scheme."""
+    for what, url in links:
+        if url and urlsplit(url).scheme == "http" and urlsplit(url).hostname not in _LOCAL_HOSTS:
+            yield Problem(path, f"{what} is plain http, use https: {url}", None, Severity.WARNING)
 
 
 def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> Iterator[Problem]:
@@ -120,6 +142,9 @@ def _episode_problems(catalogue: Catalogue, episode: Episode, now: datetime) -> 
     media = catalogue.lock.media(episode.guid)
     yield from episode_transcript_problems(catalogue.root, episode, media.duration if media else None)
     yield from episode_chapter_problems(catalogue.root, episode, media)
+    remote = [episode.audio, episode.chapters, *(transcript.source for transcript in episode.transcripts)]
+    links = [*_person_links("'persons':", episode.persons), *(("a file's URL", url) for url in remote)]
+    yield from _plain_http(path, links)
     if len(episode.notes_html.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         yield Problem(
             path,

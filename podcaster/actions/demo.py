@@ -45,6 +45,19 @@ class DemoResult:
     password: str = field(default="", repr=False)  # made for this run, shown once
 
 
+def bundled_catalogue() -> Path:
+    """The catalogue shipped with podcaster: in the installed package, else the source checkout's root."""
+    package = Path(__file__).resolve().parent.parent
+    # A wheel carries a copy (see setup.py); an editable install or a checkout has the repository's own.
+    for candidate in (package / "demo_catalogue", package.parent):
+        if (candidate / SHOW_FILE).is_file() and (candidate / "episodes").is_dir():
+            return candidate
+    raise ConfigError(
+        "this installation of podcaster has no bundled catalogue; pass --root with a podcast folder",
+        path=package,
+    )
+
+
 def run_demo(
     source_root: Path,
     work_dir: Path,

@@ -9,6 +9,7 @@ import click
 
 from podcaster.actions import EpisodeRow, add_episode, check, init_podcast, list_episodes, tag_episodes
 from podcaster.cli.common import (
+    counted,
     display,
     duration,
     given_root,
@@ -106,6 +107,10 @@ def add(
         now=now_of(ctx),
     )
     media = added.media
+    if added.new_season:
+        click.echo(
+            f'added season {season} ("{added.new_season}") to podcast.toml: rename it there if you like'
+        )
     click.echo(f"added {display(added.path)}")
     click.echo(f"  title    {added.title}")
     click.echo(f"  guid     {added.guid}")
@@ -128,9 +133,9 @@ def check_command(ctx: click.Context, no_loudness: bool) -> None:
     """Validate catalogue, media and artwork against Apple Podcasts' and Podcasting 2.0 rules."""
     result = check(root_of(ctx), now_of(ctx), audio=not no_loudness, progress=to_stderr)
     print_problems(result.problems)
-    click.echo(
-        f"{result.episode_count} episodes checked: {len(result.errors)} errors, {len(result.warnings)} warnings"
-    )
+    # Last, after every problem (click.echo flushes each line, so a shared terminal or pipe keeps this order).
+    counts = (counted(len(result.errors), "error"), counted(len(result.warnings), "warning"))
+    click.echo(f"{counted(result.episode_count, 'episode')} checked: {', '.join(counts)}")
     if result.exit_status:
         ctx.exit(result.exit_status)
 

@@ -44,6 +44,11 @@ def print_problems(problems: Iterable[Problem]) -> None:
         click.echo(format_problem(problem), err=True)
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 episode``, ``0 episodes``, ``3 episodes``: the count and its noun agree."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def to_stderr(text: str) -> None:
     """The progress callback every command hands the library: news lines on stderr."""
     click.echo(text, err=True)

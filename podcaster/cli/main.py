@@ -3,8 +3,8 @@
 Every PodcasterError a command raises is printed as ``path:line: message`` lines on stderr and
 ends the run with exit code 1; click's usage errors exit 2. The commands live by job in
 :mod:`~podcaster.cli.catalogue`, :mod:`~podcaster.cli.publishing`, :mod:`~podcaster.cli.importing`,
-:mod:`~podcaster.cli.site` and :mod:`~podcaster.cli.users`, each parsing its options, calling one
-action and printing its result.
+:mod:`~podcaster.cli.site`, :mod:`~podcaster.cli.users` and :mod:`~podcaster.cli.stats`, each parsing its options,
+calling one action and printing its result.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from podcaster.cli import catalogue, importing, publishing, site, users
+from podcaster.cli import catalogue, importing, publishing, site, stats, users
 from podcaster.cli.common import ExitCode, print_problems
 from podcaster.errors import PodcasterError
 
@@ -62,5 +62,6 @@ for command in (
     site.serve,
     site.demo,
     users.user,
+    stats.stats,
 ):
     main.add_command(command)

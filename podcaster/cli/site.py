@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from podcaster.cli.common import ExitCode, display, root_of, settings_of
+from podcaster.cli.common import ExitCode, display, given_root, root_of, settings_of
 
 DEMO_EXTRA_MISSING = "podcaster demo needs the sample-audio encoder: pip install 'podcaster[demo]'"
 
@@ -42,13 +42,15 @@ def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_ser
     """The embedded default: sample audio for the bundled catalogue, published locally and served."""
     try:
         # Lazy: the demo's sample audio needs lameenc, an optional extra the other commands never load.
-        from podcaster.actions.demo import run_demo
+        from podcaster.actions.demo import bundled_catalogue, run_demo
     except ModuleNotFoundError as error:
         if error.name != "lameenc":
             raise
         click.echo(DEMO_EXTRA_MISSING, err=True)
         ctx.exit(ExitCode.USER_ERROR)
-    source = root_of(ctx)
+    # The bundled catalogue, from any folder, unless --root or PODCASTER_ROOT names another.
+    given = given_root(ctx) or settings_of(ctx).root
+    source = given.resolve() if given else bundled_catalogue()
     work_dir = work_dir or Path(tempfile.mkdtemp(prefix="podcaster-demo-"))
     base_url = f"http://{host}:{port}/"
     click.echo(f"making sample audio for {display(source)} in {work_dir}")

@@ -143,6 +143,11 @@ class PodcastFolder:
         return self.root / WORK_DIR / "edit.lock"
 
     @property
+    def stats_db(self) -> Path:
+        """The audience figures (daily aggregates only), kept out of git and out of anything published."""
+        return self.root / WORK_DIR / "stats.sqlite"
+
+    @property
     def uploads_dir(self) -> Path:
         """Audio the studio is receiving, chunk by chunk, until it becomes an episode's (same disk: a move)."""
         return self.root / WORK_DIR / "uploads"

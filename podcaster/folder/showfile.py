@@ -21,11 +21,12 @@ from podcaster.models import (
     Show,
     ShowType,
     Urls,
+    is_web_url,
     location_from_mapping,
     person_from_mapping,
 )
 
-_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub"}
+_TOP_KEYS = {"show", "urls", "storage", "seasons", "links", "website", "websub", "stats"}
 _SHOW_KEYS = {
     "title", "subtitle", "description", "language", "author", "owner", "artwork", "categories",
     "explicit", "type", "copyright", "location", "funding", "persons", "keywords", "medium", "locked",
@@ -51,6 +52,7 @@ _LINK_KEYS = {
     "podcastaddict",
 }
 _WEBSITE_KEYS = {"allowed_origins", "frame_ancestors", "contact"}
+_STATS_KEYS = {"geo_db", "retention_months"}
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -109,18 +111,20 @@ class _Reader:
             return default
         return value
 
-    def url(self, values: dict[str, Any], key: str, table: str, *, required: bool = False) -> str | None:
-        value = self.text(values, key, table, required=required)
+    def url(
+        self, values: dict[str, Any], key: str, table: str, *, required: bool = False, occurrence: int = 0
+    ) -> str | None:
+        value = self.text(values, key, table, required=required, occurrence=occurrence)
         if value is None:
             return None
         try:
             parts = urlsplit(value)
             _port = parts.port
         except ValueError as error:
-            self.problem(f"'{key}' is not a valid URL: {value!r} ({error})", table, key)
+            self.problem(f"'{key}' is not a valid URL: {value!r} ({error})", table, key, occurrence)
             return None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key)
+        if not is_web_url(value):
+            self.problem(f"'{key}' must be an absolute http(s) URL, not {value!r}", table, key, occurrence)
             return None
         return value
 
@@ -190,6 +194,8 @@ def load_show(root: Path) -> Show:
             links.pop(key)
     website = reader.table(data, "website", "")
     reader.unknown(website, _WEBSITE_KEYS, "website")
+    stats = reader.table(data, "stats", "")
+    reader.unknown(stats, _STATS_KEYS, "stats")
     hubs = _hubs(reader, reader.table(data, "websub", ""))
     podcast_guid = _podcast_guid(reader, show)
 
@@ -218,6 +224,7 @@ def load_show(root: Path) -> Show:
         storage=storage,
         links={key: str(value) for key, value in links.items()},
         website=dict(website),
+        stats=dict(stats),
         root=root,
         guid=podcast_guid,
         hubs=hubs,
@@ -252,7 +259,7 @@ def _hubs(reader: _Reader, websub: dict[str, Any]) -> tuple[str, ...]:
         try:
             parts = urlsplit(hub.strip())
             _port = parts.port  # raises on a port that is not a number
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            valid = is_web_url(hub.strip())
         except ValueError:
             valid = False
         if not valid:
@@ -332,7 +339,7 @@ def _funding(reader: _Reader, items: list[dict[str, Any]]) -> tuple[Funding, ...
     funding = []
     for index, item in enumerate(items):
         reader.unknown(item, _FUNDING_KEYS, "show.funding", index)
-        url = reader.text(item, "url", "show.funding", required=True, occurrence=index)
+        url = reader.url(item, "url", "show.funding", required=True, occurrence=index)
         text = reader.text(item, "text", "show.funding", required=True, occurrence=index)
         if url and text:
             funding.append(Funding(url=url, text=text))

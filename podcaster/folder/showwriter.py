@@ -66,6 +66,32 @@ def season_table(number: int, name: str) -> str:
     return render_table("seasons", {"number": number, "name": name}, array=True)
 
 
+def season_name_for(number: int, language: str) -> str:
+    """The name a new season gets: « Saison 2 » for a French show, "Season 2" otherwise."""
+    return f"{'Saison' if language.lower().startswith('fr') else 'Season'} {number}"
+
+
+def with_season(text: str, number: int, name: str) -> str:
+    """*text* of a podcast.toml with a ``[[seasons]]`` table for *number*, after the last season declared."""
+    lines = text.splitlines(keepends=True)
+    starts = [index for index, line in enumerate(lines) if re.match(r"^\s*\[\[\s*seasons\s*\]\]", line)]
+    if not starts:
+        return append_tables(text, [season_table(number, name)])
+    end = next(
+        (
+            index
+            for index in range(starts[-1] + 1, len(lines))
+            if _TABLE.match(lines[index]) or _ARRAY_TABLE.match(lines[index])
+        ),
+        len(lines),
+    )
+    while end > starts[-1] + 1 and not lines[end - 1].strip():
+        end -= 1  # the new table goes before the blank lines that part the last season from what follows
+    head = "".join(lines[:end])
+    head += "" if head.endswith("\n") else "\n"
+    return head + "\n" + season_table(number, name) + "".join(lines[end:])
+
+
 def append_tables(text: str, tables: Sequence[str]) -> str:
     """*text* of a podcast.toml with *tables* added at its end, a blank line before each."""
     return text.rstrip("\n") + "\n\n" + "\n".join(tables)

@@ -29,8 +29,14 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 from botocore.loaders import Loader, create_loader
 
+from podcaster.errors import ConfigError
 from podcaster.settings import S3Settings, TransferSettings
 
+# The value is never echoed: an endpoint URL may carry user information (a secret).
+_BAD_ENDPOINT = (
+    "AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3, or endpoint_url in the AWS profile) is not a valid "
+    "endpoint: give http(s)://HOST[:PORT]"
+)
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
@@ -57,7 +63,7 @@ def make_client(settings: S3Settings, transfer: TransferSettings) -> tuple[Any, 
         options["retries"] = {"mode": "standard", "total_max_attempts": 8}
     if addressing:
         options["s3"] = {"addressing_style": addressing}
-    client = session.create_client("s3", region_name=options_region, config=Config(**options))
+    client = _create_client(session, options_region, options)
     if not is_aws(client.meta.endpoint_url):
         # A custom endpoint: path-style unless told otherwise, checksums only when required.
         options.setdefault("s3", {"addressing_style": "path"})
@@ -66,8 +72,24 @@ def make_client(settings: S3Settings, transfer: TransferSettings) -> tuple[Any, 
         if not settings.own_response_checksums:
             options["response_checksum_validation"] = "when_required"
         client.close()
-        client = session.create_client("s3", region_name=options_region, config=Config(**options))
+        client = _create_client(session, options_region, options)
     return session, client
+
+
+def _create_client(session: Any, region: str | None, options: dict[str, Any]) -> Any:
+    """An S3 client, or a :class:`ConfigError` naming the variable when the endpoint is no HTTP(S) URL."""
+    try:
+        client = session.create_client("s3", region_name=region, config=Config(**options))
+        endpoint = urlsplit(client.meta.endpoint_url)
+        endpoint.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except BotoCoreError:
+        raise  # an invalid region, a missing profile…: the backend says which
+    except ValueError:  # botocore's "Invalid endpoint: <the value>", urlsplit's "Invalid IPv6 URL"
+        raise ConfigError(_BAD_ENDPOINT) from None
+    if endpoint.scheme not in ("http", "https") or not endpoint.hostname:
+        client.close()
+        raise ConfigError(_BAD_ENDPOINT)
+    return client
 
 
 def transfer_config(settings: TransferSettings) -> TransferConfig:

@@ -18,6 +18,7 @@ BENCHMARKS = (
     "bench_loudness",
     "bench_publish",
     "bench_import",
+    "bench_stats",
 )
 
 
