@@ -123,9 +123,11 @@ def test_the_form_without_script_uploads_a_small_file_whole(app: Flask, sample_m
 
 def test_a_file_that_is_not_audio_is_refused_and_deleted(app: Flask, studio: Path) -> None:
     client, token = _signed_in(app)
-    with pytest.raises(AssertionError):
-        _tus(client, token, make_png(40, 40) * 50, name="image.mp3")
-    assert not list((studio / ".podcaster/uploads").glob("*.part"))
+    form_url = _tus(client, token, make_png(40, 40) * 50, name="image.mp3")
+    refused = client.get(form_url, base_url=HTTPS)
+    assert refused.status_code == 415
+    assert "image.mp3" in refused.get_data(as_text=True)
+    assert not list((studio / ".podcaster/uploads").glob("*"))
     sent = client.post(
         "/studio/nouvel-episode/",
         data={"csrf_token": token, "audio": (__import__("io").BytesIO(b"<html>" * 1000), "x.mp3")},

@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench_publish",
     "bench_import",
     "bench_stats",
+    "bench_studio_upload",
 )
 
 

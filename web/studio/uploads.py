@@ -152,9 +152,8 @@ def tus_append(upload_id: str) -> Response:
         return _tus_headers(Response(status=400))
     root = current_app.config["ROOT"]
     try:
+        # Probed on the next page, not here: a 100 MB file's probe takes as long as its upload.
         upload = append_chunk(root, upload_id, account().name, offset, _chunks(request.stream))
-        if upload.complete:
-            probe_upload(root, upload_id, account().name)  # anything but audio is refused here
     except ClientDisconnected:
         # What arrived is kept; the client is gone, and will ask for the offset when it comes back.
         return _tus_headers(Response(status=400))
