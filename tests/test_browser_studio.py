@@ -145,7 +145,9 @@ def episode_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def s3_studio(tmp_path: Path, sample_mp3: Path, s3_bucket: str, s3_env: Any) -> Iterator[tuple[Server, Any, str]]:
+def s3_studio(
+    tmp_path: Path, sample_mp3: Path, s3_bucket: str, s3_env: Any
+) -> Iterator[tuple[Server, Any, str]]:
     """The test podcast publishing to SeaweedFS, served behind a proxy that can drop a connection."""
     from tests.fixtures.cutproxy import CutProxy
     from web import create_app
