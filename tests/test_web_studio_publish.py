@@ -265,3 +265,46 @@ def test_the_activity_log_is_append_only_json_lines(studio: Path) -> None:
         stream.write('{"when": "cut sho')  # a line a crash left
     record_activity(studio, Activity(NOW, "arthur", "created", "x"))
     assert [a.who for a in recent_activity(studio)] == ["arthur", "edith"]
+
+
+HUGE = "9" * 5000
+
+
+def test_hostile_paths_and_headers_never_make_a_server_error(app: Flask) -> None:
+    client, token = _signed_in(app)
+    guest = _client(app)
+    for path in (
+        "/studio/invite/%2e%2e/",
+        f"/studio/invite/{HUGE}/",
+        "/studio/invite/x.y.z/audio",
+        "/studio/invite/%00/",
+    ):
+        for method in ("GET", "HEAD", "POST", "OPTIONS", "PATCH"):
+            assert guest.open(path, method=method, base_url=HTTPS).status_code < 500, (path[:40], method)
+    hostile = {
+        "X-CSRFToken": token,
+        "Upload-Offset": HUGE,
+        "Upload-Length": HUGE,
+        "Upload-Metadata": "filename %%%,x " + HUGE,
+        "Content-Type": "application/offset+octet-stream",
+    }
+    for path in (
+        "/studio/nouvel-episode/%2e%2e/",
+        f"/studio/nouvel-episode/{HUGE}/",
+        "/studio/televersements/",
+        f"/studio/televersements/{HUGE}",
+        "/studio/televersements/%00",
+        "/studio/publications/x/",
+        f"/studio/publications/{HUGE}.json",
+        "/studio/apercu/%2e%2e/",
+        f"/studio/apercu/{HUGE}/audio",
+        "/studio/apercu/premier-episode/lien",
+        "/studio/publier",
+    ):
+        for method in ("GET", "HEAD", "POST", "OPTIONS", "PATCH"):
+            with client.open(path, method=method, base_url=HTTPS, headers=hostile, data=b"x") as answer:
+                assert answer.status_code < 500, (path[:40], method, answer.status_code)
+    bogus = client.post("/studio/publier", data={"csrf_token": token, "action": "bogus"}, base_url=HTTPS)
+    assert bogus.status_code == 400
+    escape = {"csrf_token": token, "action": "publish", "slug": "../../podcast"}
+    assert client.post("/studio/publier", data=escape, base_url=HTTPS).status_code == 422
