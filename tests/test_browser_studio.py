@@ -124,3 +124,139 @@ def test_the_studio_works_with_the_keyboard_alone(page: Any, studio_server: Serv
         pytest.fail("the save button was not reached with Tab")
     page.keyboard.press("Enter")
     assert page.get_by_role("status").inner_text() == "Modifications enregistrées."
+
+
+@pytest.fixture(scope="module")
+def episode_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 35-minute MP3, as long as an episode of the show (8 kHz mono keeps it to 4 MB and seconds to make)."""
+    from tests.fixtures.audio import add_tags, make_audio
+
+    path = make_audio(
+        tmp_path_factory.mktemp("episode") / "penser-le-93.mp3",
+        "mp3",
+        2100,
+        channels=1,
+        sample_rate=8000,
+        bitrate=16000,
+        seed=3,
+    )
+    add_tags(path, title="La ville en partage")
+    return path
+
+
+@pytest.fixture
+def s3_studio(
+    tmp_path: Path, sample_mp3: Path, s3_bucket: str, s3_env: Any
+) -> Iterator[tuple[Server, Any, str]]:
+    """The test podcast publishing to SeaweedFS, served behind a proxy that can drop a connection."""
+    from tests.fixtures.cutproxy import CutProxy
+    from web import create_app
+
+    running, holder = serve()
+    proxy = CutProxy(running.server.server_port)
+    root = make_site(tmp_path / "podcast", sample_mp3, base_url=proxy.url)
+    show = root / "podcast.toml"
+    text = show.read_text(encoding="utf-8").replace('url = "file://public"', f'url = "s3://{s3_bucket}"')
+    media = f'media = "{s3_env.endpoint}/{s3_bucket}/media/"'
+    show.write_text(text.replace("[urls]\n", f"[urls]\n{media}\n", 1), encoding="utf-8")
+    add_user(root, "edith", Role.EDITOR, PASSWORD)
+    add_user(root, "arthur", Role.AUTHOR, PASSWORD)
+    holder.app = create_app(
+        root,
+        {
+            "CLOCK": lambda: NOW,
+            "RELOAD_INTERVAL": 0,
+            "INSTANCE_FOLDER": tmp_path / "instance",
+            "STUDIO_UPLOAD_CHUNK": 512 << 10,
+        },
+    )
+    running.root = root
+    running.thread.start()
+    yield running, proxy, s3_bucket
+    proxy.close()
+    running.stop()
+
+
+def _sign_in_as(page: Any, url: str, name: str) -> None:
+    page.goto(url + "studio/")
+    page.get_by_label("Identifiant").fill(name)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(url + "studio/")
+
+
+def test_an_editor_uploads_resumes_previews_and_publishes_to_s3(
+    browser: Any, s3_studio: tuple[Server, Any, str], episode_mp3: Path, s3_env: Any
+) -> None:
+    import feedparser
+
+    from tests.fixtures.s3 import admin_client
+
+    server, proxy, bucket = s3_studio
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    try:
+        _sign_in_as(page, proxy.url, "edith")
+        page.get_by_role("link", name="Nouvel épisode").first.click()
+        assert _serious(page) == [], "upload page"
+        page.get_by_label("Fichier audio").set_input_files(str(episode_mp3))
+        proxy.cut_after(episode_mp3.stat().st_size // 2)  # the connection drops halfway through
+        page.get_by_role("button", name="Envoyer le fichier").click()
+        page.wait_for_url("**/studio/nouvel-episode/*/", timeout=60_000)
+        assert proxy.cuts == 1
+        assert "35" in page.locator("#probed-duration").inner_text()
+        assert page.get_by_label("Titre").input_value() == "La ville en partage"  # from the file's tags
+        assert _serious(page) == [], "new episode form"
+        page.get_by_label("Saison").select_option("2")
+        page.get_by_label("Date et heure de publication").fill("2023-11-08T08:00")
+        page.get_by_role("button", name="Créer le brouillon").click()
+        page.wait_for_url("**/studio/episodes/la-ville-en-partage/?done=created")
+        assert server.root is not None
+        stored = server.root / "audio/saison-2/la-ville-en-partage.mp3"
+        assert stored.read_bytes() == episode_mp3.read_bytes()  # whole, despite the cut
+        assert _serious(page) == [], "episode with publish actions"
+
+        page.get_by_role("link", name="Voir l’aperçu de la page de l’épisode").click()
+        assert "La ville en partage" in page.title()
+        page.go_back()
+
+        page.get_by_role("button", name="Publier cet épisode").click()
+        page.wait_for_url("**/studio/publications/*/")
+        page.get_by_text("Publication terminée").wait_for(timeout=60_000)
+        assert _serious(page) == [], "publish page"
+
+        client = admin_client(s3_env)
+        feed = feedparser.parse(client.get_object(Bucket=bucket, Key="feed.xml")["Body"].read())
+        entry = next(item for item in feed.entries if item.title == "La ville en partage")
+        enclosure = entry.enclosures[0]
+        assert int(enclosure.length) == episode_mp3.stat().st_size
+        key = enclosure.href.split(f"/{bucket}/", 1)[1]
+        ranged = client.get_object(Bucket=bucket, Key=key, Range="bytes=0-1023")
+        assert ranged["ResponseMetadata"]["HTTPStatusCode"] == 206
+        assert ranged["Body"].read() == episode_mp3.read_bytes()[:1024]
+        client.close()
+        page.goto(proxy.url + "studio/")
+        assert page.get_by_text("a publié").first.is_visible()
+        assert _serious(page) == [], "home with activity"
+    finally:
+        context.close()
+
+
+def test_an_author_sees_no_publish_button_and_cannot_forge_one(
+    browser: Any, s3_studio: tuple[Server, Any, str]
+) -> None:
+    _, proxy, _ = s3_studio
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    try:
+        _sign_in_as(page, proxy.url, "arthur")
+        assert page.get_by_role("button", name="Publier maintenant").count() == 0
+        page.goto(proxy.url + "studio/episodes/brouillon/")
+        assert page.get_by_role("button", name="Publier cet épisode").count() == 0
+        token = page.locator("input[name=csrf_token]").first.input_value()
+        forged = page.request.post(
+            proxy.url + "studio/publier", form={"csrf_token": token, "slug": "brouillon", "action": "publish"}
+        )
+        assert forged.status == 403
+    finally:
+        context.close()

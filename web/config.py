@@ -61,6 +61,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "STUDIO_SIGNIN_LIMIT": ("5 per minute;30 per hour", str),
     # The clock the studio shows and reads dates in; files keep the offset.
     "STUDIO_TIMEZONE": ("Europe/Paris", str),
+    # The largest audio file the studio accepts, in bytes, and the size of the chunks its page sends.
+    "STUDIO_UPLOAD_LIMIT": (1 << 30, int),
+    "STUDIO_UPLOAD_CHUNK": (8 << 20, int),
+    # Days a guest's private preview link stays valid.
+    "STUDIO_PREVIEW_DAYS": (7, int),
     # Reverse proxies in front of the site whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     "TRUSTED_PROXIES": (0, int),
     # Studio cookies' Secure flag: None sets it unless the site is reached on a loopback address.

@@ -5,7 +5,8 @@ learnt and published (``podcast.lock``), one Markdown file per episode under
 ``episodes/saison-N/``, the feeds ``build`` writes in ``feeds/``, the public
 site as static files in ``site/`` (not committed), and a local, uncommitted
 working folder ``.podcaster/`` (caches, the build manifest, the publish lock,
-the studio's accounts). Any other module that spells one of these paths is a bug.
+the studio's accounts, uploads and activity log). Any other module that spells
+one of these paths is a bug.
 """
 
 from __future__ import annotations
@@ -152,6 +153,16 @@ class PodcastFolder:
     def stats_db(self) -> Path:
         """The audience figures (daily aggregates only), kept out of git and out of anything published."""
         return self.root / WORK_DIR / "stats.sqlite"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Audio the studio is receiving, chunk by chunk, until it becomes an episode's (same disk: a move)."""
+        return self.root / WORK_DIR / "uploads"
+
+    @property
+    def activity_log(self) -> Path:
+        """The studio's append-only record of who did what, one JSON object a line."""
+        return self.root / WORK_DIR / "activity.jsonl"
 
     def relative(self, path: Path) -> str:
         """Name *path* relative to the folder, as the catalogue and the lock file write it."""

@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench_import",
     "bench_stats",
     "bench_hop",
+    "bench_studio_upload",
 )
 
 

@@ -1,22 +1,25 @@
-"""The producers' studio under ``/studio/``: sign-in, the episodes at a glance, editing an episode.
+"""The producers' studio under ``/studio/``: sign-in, the episodes, new ones, previews, publishing.
 
-One blueprint, its views by job (:mod:`.auth`, :mod:`.home`, :mod:`.episodes`),
-its guards in :mod:`.blueprint` (sign-in, CSRF, roles through
-``podcaster.studio.can``) and its session machinery in :mod:`.security`.
-Uploading, previews and publishing from the browser are to come as more
-modules on the same blueprint.
+One blueprint, its views by job (:mod:`.auth`, :mod:`.home`, :mod:`.episodes`,
+:mod:`.uploads`, :mod:`.publishing`, :mod:`.preview`), its guards in
+:mod:`.blueprint` (sign-in, CSRF, roles through ``podcaster.studio.can``) and
+its session machinery in :mod:`.security`.
 """
+
+import os
 
 from flask import Flask
 
-from . import audience, auth, episodes, home  # noqa: F401  (their routes register on the blueprint)
+from . import audience, auth, episodes, home, preview, uploads  # noqa: F401  (their routes register on the blueprint)
 from .blueprint import bp
+from .publishing import init_publishing
 from .security import init_security
 
 
 def init_app(app: Flask) -> None:
-    """Add the studio to *app*: its session machinery, then its routes."""
+    """Add the studio to *app*: its session machinery, its publish jobs, then its routes."""
     init_security(app)
+    init_publishing(app, dict(os.environ))
     app.register_blueprint(bp)
 
 

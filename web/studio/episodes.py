@@ -9,13 +9,17 @@ from flask import Response, abort, current_app, redirect, request, url_for
 from podcaster.errors import CatalogueError
 from podcaster.models import EpisodeType
 from podcaster.studio import (
+    Activity,
     EditRefused,
     EpisodeChanges,
     EpisodeText,
     Outcome,
+    Permission,
+    can,
     can_edit_episode,
     from_wall_clock,
     read_episode,
+    record_activity,
     save_episode,
     wall_clock,
 )
@@ -91,6 +95,9 @@ def save(slug: str) -> Response:
         )
     if result.outcome is Outcome.INVALID:
         return _form(episode, values, errors=result.errors, version=version, status=422)
+    if result.outcome is Outcome.SAVED:
+        now = current_app.config["CLOCK"]()
+        record_activity(current_app.config["ROOT"], Activity(now, account().name, "saved", slug))
     flash = "saved" if result.outcome is Outcome.SAVED else "unchanged"
     return redirect(url_for("studio.edit_episode", slug=slug, done=flash))  # type: ignore[return-value]
 
@@ -138,7 +145,8 @@ def _form(
         "version": version or episode.version,
         "zone": zone,
         "offset": local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:],
-        "notice": t.get(done or "", "") if done in ("saved", "unchanged") else "",
+        "notice": t.get(done or "", "") if done in ("saved", "unchanged", "created") else "",
+        "can_publish": can(account().role, Permission.PUBLISH),
         "types": [(kind.value, t[f"type_{kind.value}"]) for kind in EpisodeType],
         "explicit_choices": [(key, t[f"explicit_{key}"]) for key in EXPLICIT_CHOICES],
     }

@@ -1,4 +1,4 @@
-"""The studio's home: every episode and its state, the checks at a glance, the last publish."""
+"""The studio's home: every episode and its state, the checks at a glance, the last publish, who did what."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Response, abort, current_app
 
 from podcaster.errors import Problem
-from podcaster.studio import can_edit_episode, studio_overview, wall_clock
+from podcaster.studio import Permission, can, can_edit_episode, recent_activity, studio_overview, wall_clock
 
 from .blueprint import account, bp, page
 
@@ -38,7 +38,14 @@ def home() -> Response:
         return f"{name}:{problem.line}" if problem.line else name
 
     return page(
-        "studio/home.html", overview=overview, rows=rows, zone=zone, where=where, wall_clock=wall_clock
+        "studio/home.html",
+        overview=overview,
+        rows=rows,
+        zone=zone,
+        where=where,
+        wall_clock=wall_clock,
+        can_publish=can(role, Permission.PUBLISH),
+        activity=recent_activity(root),
     )
 
 

@@ -1,0 +1,168 @@
+"""Publish and unpublish from the studio: the CLI's own ``publish``, in a thread, its progress kept.
+
+Publishing an episode clears its ``draft`` flag, unpublishing sets it; either
+way :func:`~podcaster.actions.publish.publish` then runs whole, with the same
+order and guarantees as ``podcaster publish`` (media first and verified,
+feeds last, the lock file after) and the same one-at-a-time lock. The flag is
+written before the thread starts, so a refusal (a role, an unknown episode)
+is known at once; what the publish did or why it stopped is in the job.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from podcaster.actions.publish import publish
+from podcaster.atomic import write_atomically
+from podcaster.errors import PodcasterError
+from podcaster.folder.catalogue import parse_front_matter
+from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.layout import PodcastFolder
+from podcaster.publishing.plan import Plan, PlannedObject
+from podcaster.publishing.send import PublishReporter
+from podcaster.settings import Settings
+from podcaster.studio.activity import Activity, record_activity
+from podcaster.studio.episodes import EditRefused, find_episode_file
+from podcaster.studio.locking import edit_lock
+from podcaster.studio.roles import Permission, Role, can
+
+MAX_MESSAGES = 50
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Action(StrEnum):
+    PUBLISH = "publish"
+    UNPUBLISH = "unpublish"
+
+
+@dataclass
+class PublishJob(PublishReporter):
+    """One publish running in the background; its fields are read by other threads under its lock."""
+
+    id: str
+    action: Action
+    slug: str
+    who: str
+    started: datetime
+    state: JobState = JobState.RUNNING
+    messages: list[str] = field(default_factory=list)
+    total_bytes: int = 0
+    sent_bytes: int = 0
+    total_files: int = 0
+    done_files: int = 0
+    uploaded: list[str] = field(default_factory=list)
+    error: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def message(self, text: str) -> None:
+        with self._lock:
+            self.messages = [*self.messages, text][-MAX_MESSAGES:]
+
+    def start(self, plan: Plan) -> None:
+        with self._lock:
+            self.total_bytes = plan.upload_bytes
+            self.total_files = len(plan.uploads)
+
+    def bytes_sent(self, item: PlannedObject, count: int) -> None:
+        with self._lock:
+            self.sent_bytes += count
+
+    def file_done(self, item: PlannedObject) -> None:
+        with self._lock:
+            self.done_files += 1
+
+    def progress(self) -> dict[str, Any]:
+        """What the job has done so far, as plain values (the studio's JSON)."""
+        with self._lock:
+            return {
+                "id": self.id,
+                "action": self.action.value,
+                "slug": self.slug,
+                "state": self.state.value,
+                "messages": list(self.messages),
+                "total_bytes": self.total_bytes,
+                "sent_bytes": max(0, min(self.sent_bytes, self.total_bytes)),
+                "total_files": self.total_files,
+                "done_files": self.done_files,
+                "uploaded": list(self.uploaded),
+                "error": self.error,
+            }
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the job to end; whether it did within *timeout*."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.state is not JobState.RUNNING
+
+
+def set_draft(root: Path, slug: str, draft: bool, role: Role) -> bool:
+    """Mark *slug* as a draft (or not); whether the file changed. Only roles that publish may."""
+    if not can(role, Permission.PUBLISH):
+        raise EditRefused("only editors and admins publish or unpublish an episode")
+    root = root.resolve()
+    with edit_lock(PodcastFolder(root).edit_lock):
+        path = find_episode_file(root, slug)
+        data, _, notes, _ = parse_front_matter(path)
+        if (data.get("draft") is True) == draft:
+            return False
+        front = dict(data)
+        front["draft"] = True if draft else None  # None drops the key: not a draft is the default
+        write_atomically(path, render_episode_file(front, notes).encode("utf-8"))
+    return True
+
+
+def start_publish(
+    root: Path,
+    who: str,
+    role: Role,
+    now: datetime,
+    *,
+    action: Action = Action.PUBLISH,
+    slug: str = "",
+    settings: Settings | None = None,
+    on_end: Callable[[PublishJob], None] | None = None,
+) -> PublishJob:
+    """Publish the show (after taking *slug* out of or into the drafts) in a thread; return its job."""
+    if not can(role, Permission.PUBLISH):
+        raise EditRefused("only editors and admins publish")
+    root = root.resolve()
+    if slug:
+        set_draft(root, slug, action is Action.UNPUBLISH, role)
+    job = PublishJob(id=secrets.token_urlsafe(12), action=action, slug=slug, who=who, started=now)
+
+    def run() -> None:
+        try:
+            result = publish(root, now=now, reporter=job, settings=settings)
+        except PodcasterError as error:
+            with job._lock:
+                job.error = str(error)
+                job.state = JobState.FAILED
+        except Exception as error:  # a thread's error must reach the page, not vanish
+            with job._lock:
+                job.error = f"unexpected error: {error!r}"
+                job.state = JobState.FAILED
+        else:
+            with job._lock:
+                job.uploaded = list(result.uploaded)
+                job.state = JobState.DONE
+        verb = action.value if job.state is JobState.DONE else f"{action.value}-failed"
+        record_activity(root, Activity(now, who, verb, slug, job.error.splitlines()[0] if job.error else ""))
+        if on_end is not None:
+            on_end(job)
+
+    job.thread = threading.Thread(target=run, name=f"studio-publish-{job.id}", daemon=True)
+    job.thread.start()
+    return job

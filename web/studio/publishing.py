@@ -1,0 +1,85 @@
+"""Publishing from the browser: start the library's publish in a thread, then show how it goes.
+
+Only editors and admins reach these views (a forged request from an author
+is refused with 403). The job's page polls a small JSON view when script
+runs; without script it reloads itself until the publish ends.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, Response, abort, current_app, jsonify, redirect, request, url_for
+
+from podcaster.errors import PodcasterError
+from podcaster.settings import read_settings
+from podcaster.studio import Action, EditRefused, Permission, PublishJob, start_publish
+
+from .blueprint import account, bp, language, page, require
+from .texts import texts
+
+JOBS = "studio_jobs"
+KEEP_JOBS = 20  # the newest jobs are kept, so their pages still answer after they end
+
+
+def init_publishing(app: Flask, environ: dict[str, str]) -> None:
+    """Read the S3 settings publish needs once, as the CLI does, and make room for jobs."""
+    app.extensions[JOBS] = {}
+    app.extensions[JOBS + "_lock"] = threading.Lock()
+    app.config.setdefault("STUDIO_PUBLISH_SETTINGS", read_settings(environ))
+
+
+def _jobs() -> dict[str, PublishJob]:
+    jobs: dict[str, PublishJob] = current_app.extensions[JOBS]
+    return jobs
+
+
+@bp.post("/publier")
+@require(Permission.PUBLISH)
+def publish_now() -> Response:
+    action_name = request.form.get("action", Action.PUBLISH.value)
+    slug = request.form.get("slug", "")
+    try:
+        action = Action(action_name)
+    except ValueError:
+        abort(400)
+    if action is Action.UNPUBLISH and not slug:
+        abort(400)
+    try:
+        job = start_publish(
+            current_app.config["ROOT"],
+            account().name,
+            account().role,
+            current_app.config["CLOCK"](),
+            action=action,
+            slug=slug,
+            settings=current_app.config["STUDIO_PUBLISH_SETTINGS"],
+        )
+    except EditRefused:
+        abort(403)
+    except PodcasterError as error:
+        t = texts(language())
+        return page("studio/message.html", 422, title=t["publish_refused"], text=str(error))
+    with current_app.extensions[JOBS + "_lock"]:
+        jobs = _jobs()
+        jobs[job.id] = job
+        for old in sorted(jobs.values(), key=lambda item: item.started)[:-KEEP_JOBS]:
+            if old.state.value != "running":
+                jobs.pop(old.id, None)
+    return redirect(url_for("studio.publish_progress", job_id=job.id))  # type: ignore[return-value]
+
+
+@bp.get("/publications/<job_id>/")
+@require(Permission.PUBLISH)
+def publish_progress(job_id: str) -> Response:
+    job = _jobs().get(job_id) or abort(404)
+    return page("studio/publishing.html", job=job.progress())
+
+
+@bp.get("/publications/<job_id>.json")
+@require(Permission.PUBLISH)
+def publish_status(job_id: str) -> Response:
+    job = _jobs().get(job_id) or abort(404)
+    response = jsonify(job.progress())
+    response.headers["Cache-Control"] = "no-store"
+    return response
