@@ -43,7 +43,9 @@ def test_episode_cards_play_in_the_page_one_after_the_other(
         title = cards.nth(0).get_attribute("data-title")
         assert page.locator("[data-now]").inner_text() == title
         assert "playing" in (cards.nth(0).get_attribute("class") or "")
-        page.screenshot(path=str(artifacts / f"listen-{path.strip('/').replace('/', '-') or 'home'}-phone.png"))
+        page.screenshot(
+            path=str(artifacts / f"listen-{path.strip('/').replace('/', '-') or 'home'}-phone.png")
+        )
 
         # At the end, the next card plays and is marked in its place.
         audio.evaluate(READY)

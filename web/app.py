@@ -11,7 +11,7 @@ from flask import Flask, url_for
 
 from . import api, embed, errors, feeds, media, pages, studio
 from .config import configure
-from .http import FastPath
+from .http import Compressor, FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
 from .site import EXTENSION, Site, cached_answer
 
@@ -26,6 +26,8 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
         app.register_blueprint(blueprint)
     studio.init_app(app)
     errors.register(app)
+    # Text the cached answers did not compress already; never media, nor the studio's pages.
+    app.after_request(Compressor(frozenset({media.bp.name, "studio"})))
     _template_helpers(app)
     app.wsgi_app = FastPath(app.wsgi_app, cached_answer(site))  # type: ignore[method-assign]
     return app
