@@ -61,7 +61,12 @@ def test_episode_cards_play_in_the_page_one_after_the_other(
         # Its link pressed again pauses it.
         cards.nth(1).locator("a[data-play]").click()
         page.wait_for_function("() => document.querySelector('audio').paused", timeout=5_000)
-        assert "playing" not in (cards.nth(1).get_attribute("class") or "")
+        # The card's pause sign goes with the "pause" event, queued just after.
+        page.wait_for_function(
+            "() => !document.querySelectorAll('[data-playlist] [data-src]')[1].classList.contains('playing')",
+            timeout=5_000,
+        )
+        assert cards.nth(1).get_attribute("aria-current") == "true"  # still the episode in the player
     finally:
         context.close()
 
