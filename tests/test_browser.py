@@ -24,7 +24,7 @@ def test_home_lists_seasons_one_and_two(page: Any, live_server: Server) -> None:
     assert "Saison 1" in seasons and "Saison 2" in seasons
     titles = page.locator(".episode-title a").all_inner_texts()
     assert "Premier épisode : le terrain" in titles and HOSTILE in titles
-    assert page.locator("img.artwork").evaluate("image => image.naturalWidth") > 0
+    assert page.locator(".hero img.artwork").evaluate("image => image.naturalWidth") > 0
     # The copy button exists only where JavaScript runs.
     assert page.locator("button[data-copy=adresse-rss]").is_visible()
 

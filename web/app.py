@@ -10,7 +10,7 @@ from flask import Flask
 
 from . import api, assets, embed, errors, feeds, hop, media, pages, studio
 from .config import configure
-from .http import CountConverter, FastPath
+from .http import Compressor, CountConverter, FastPath
 from .i18n import clock_time, duration_text, long_date, role_label, size_text
 from .site import EXTENSION, Site, cached_answer
 
@@ -31,6 +31,8 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
     app.extensions[hop.EXTENSION] = app.wsgi_app
     studio.init_app(app)
     errors.register(app)
+    # Text the cached answers did not compress already; never media, nor the studio's pages.
+    app.after_request(Compressor(frozenset({media.bp.name, "studio"})))
     _template_helpers(app)
     app.wsgi_app = FastPath(app.wsgi_app, cached_answer(site))  # type: ignore[method-assign]
     return app

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the blueprints: cached answers, revalidation, gzip, CORS.
+"""HTTP plumbing shared by the blueprints: cached answers, revalidation, compression, CORS.
 
 Everything a route answers from the catalogue is rendered once per catalogue
 snapshot into a :class:`Cached` answer (body, validators, headers). Answering
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,15 +18,46 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
+import brotli
 from flask import Response, request
 from werkzeug.http import http_date, parse_accept_header
 from werkzeug.routing import BaseConverter
 
 from podcaster.errors import PodcasterError
 
-# Under this size gzip saves too little to be worth the CPU.
+# Under this size compression saves too little to be worth the CPU.
 _GZIP_MIN_BYTES = 1024
 Headers = tuple[tuple[str, str], ...]
+# The ETag suffix of each compressed form: a validator names one representation (RFC 9110 §8.8.3).
+_SUFFIXES = {"br": "-br", "gzip": "-gz"}
+# Text worth compressing; audio, images other than SVG, and media/ never are.
+_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml", "image/svg+xml")
+_TEXT_SUFFIXES = ("+xml", "+json")
+
+
+def compress(data: bytes, coding: str, *, best: bool) -> bytes:
+    """*data* in *coding* ("br" or "gzip"); *best* for bodies made once and served many times."""
+    if coding == "br":
+        return bytes(brotli.compress(data, quality=11 if best else 5))
+    # mtime=0: the same bytes every time, so a compressed form's ETag is stable too.
+    return gzip.compress(data, compresslevel=9 if best else 6, mtime=0)
+
+
+def chosen_coding(header: str) -> str:
+    """The content coding to answer with for this Accept-Encoding: "br", "gzip" or "" (none)."""
+    if not header or ("br" not in header and "gzip" not in header):
+        return ""
+    accepted = parse_accept_header(header)
+    if accepted["br"] > 0:
+        return "br"
+    if accepted["gzip"] > 0:
+        return "gzip"
+    return ""
+
+
+def is_text(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind.startswith(_TEXT_TYPES) or kind.endswith(_TEXT_SUFFIXES)
 
 
 @dataclass
@@ -36,19 +68,19 @@ class Body:
     content_type: str
     last_modified: datetime | None = None
     etag: str = ""
-    _gzipped: bytes | None = field(default=None, repr=False)
+    _encoded: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.etag:
             # A strong validator: the content's own hash, so equal bytes give equal ETags across restarts.
             self.etag = hashlib.sha256(self.data).hexdigest()[:32]
 
-    @property
-    def gzipped(self) -> bytes:
-        if self._gzipped is None:
-            # mtime=0: the same bytes every time, so the gzip form's ETag is stable too.
-            self._gzipped = gzip.compress(self.data, compresslevel=6, mtime=0)
-        return self._gzipped
+    def encoded(self, coding: str) -> bytes:
+        """The body in *coding*, compressed once on first demand."""
+        found = self._encoded.get(coding)
+        if found is None:
+            found = self._encoded.setdefault(coding, compress(self.data, coding, best=True))
+        return found
 
 
 @dataclass
@@ -73,18 +105,20 @@ class Cached:
         self._last_modified = http_date(modified) if modified is not None else None
 
     def answer(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Status, headers and body for this request: 304 when current, gzip when asked."""
+        """Status, headers and body for this request: 304 when current, brotli or gzip when asked."""
         body = self.body
-        zipped = len(body.data) >= _GZIP_MIN_BYTES and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        headers = [("ETag", f'"{body.etag}-gz"' if zipped else f'"{body.etag}"'), *self._common]
+        coding = ""
+        if len(body.data) >= _GZIP_MIN_BYTES and is_text(body.content_type):
+            coding = chosen_coding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        headers = [("ETag", f'"{body.etag}{_SUFFIXES.get(coding, "")}"'), *self._common]
         if not_modified(environ, body):
             return 304, headers, b""
         if self._last_modified is not None:
             headers.append(("Last-Modified", self._last_modified))
-        data = body.gzipped if zipped else body.data
+        data = body.encoded(coding) if coding else body.data
         headers += [("Content-Type", body.content_type), ("Content-Length", str(len(data))), *self.full_only]
-        if zipped:
-            headers.append(("Content-Encoding", "gzip"))
+        if coding:
+            headers.append(("Content-Encoding", coding))
         return 200, headers, data
 
 
@@ -113,21 +147,67 @@ def not_modified(environ: dict[str, Any], body: Body) -> bool:
 
 
 def _etag_matches(header: str, etag: str) -> bool:
-    # Weak comparison (RFC 9110 §13.1.2): W/ prefixes ignored; the gzip form is the same content.
+    # Weak comparison (RFC 9110 §13.1.2): W/ prefixes ignored; the compressed forms are the same content.
     for candidate in header.split(","):
         tag = candidate.strip()
         if tag == "*":
             return True
         tag = tag.removeprefix("W/").strip('"')
-        if tag == etag or tag == etag + "-gz":
+        if tag == etag or tag in (etag + suffix for suffix in _SUFFIXES.values()):
             return True
     return False
 
 
-def accepts_gzip(header: str) -> bool:
-    if "gzip" not in header:
-        return False
-    return parse_accept_header(header)["gzip"] > 0
+class Compressor:
+    """Compress the text answers no :class:`Cached` body made: static files and error pages.
+
+    An ``after_request`` hook. A static file (its URL carries its content
+    hash) is compressed once and kept; a page made per request is
+    compressed quickly each time. Media files never are: players ask for
+    byte ranges of them, and audio does not shrink. Nor do the studio's
+    pages: they carry a CSRF token beside what the editor typed, which
+    compression would leak to an eavesdropper who can make requests (BREACH).
+    """
+
+    def __init__(self, skip_blueprints: frozenset[str], keep: int = 64) -> None:
+        self.skip_blueprints = skip_blueprints
+        self.keep = keep
+        self._kept: dict[tuple[str, str], bytes] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, response: Response) -> Response:
+        if request.blueprint in self.skip_blueprints or not is_text(response.content_type or ""):
+            return response
+        response.vary.add("Accept-Encoding")
+        coding = chosen_coding(request.headers.get("Accept-Encoding", ""))
+        if (
+            not coding
+            or response.status_code in (204, 206, 304)  # no body, or a range of the identity form
+            or (response.is_streamed and not response.direct_passthrough)
+            or "Content-Encoding" in response.headers
+        ):
+            return response
+        response.direct_passthrough = False  # a file's bytes, read here to be compressed
+        data = response.get_data()
+        if len(data) < _GZIP_MIN_BYTES:
+            return response
+        etag, _weak = response.get_etag()
+        static = request.endpoint == "static" and etag is not None
+        key = (f"{etag}:{len(data)}", coding)
+        encoded = self._kept.get(key) if static else None
+        if encoded is None:
+            encoded = compress(data, coding, best=static)
+            if static:
+                with self._lock:
+                    if len(self._kept) >= self.keep:
+                        self._kept.clear()
+                    self._kept[key] = encoded
+        response.set_data(encoded)
+        response.headers["Content-Encoding"] = coding
+        if etag is not None:
+            # Weak: the same content in another coding, and If-None-Match still matches it (weakly).
+            response.set_etag(etag, weak=True)
+        return response
 
 
 # Longer than any real season, width or height, and far below int()'s 4,300-digit limit.

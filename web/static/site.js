@@ -1,7 +1,7 @@
 /* podcaster — progressive enhancement only: every page works without this file.
    Copy buttons; chapter and transcript links that seek the player instead of opening the audio
-   file; the chapter and the transcript cue being heard marked; skip and speed controls; one
-   player at a time. */
+   file; the chapter and the transcript cue being heard marked; a search box for the transcript;
+   episode lists as playlists; skip and speed controls; one player at a time. */
 (function () {
   "use strict";
 
@@ -56,6 +56,44 @@
     true
   );
 
+  // The transcript's search box: only the cues holding every word typed stay shown (case and
+  // accents ignored), and a status says how many.
+  function filterCues(box, cues) {
+    var form = document.querySelector("[data-cue-filter]");
+    if (!form) {
+      return;
+    }
+    var input = form.querySelector("input");
+    var count = form.querySelector("[data-cue-count]");
+    var fold = function (text) {
+      return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    };
+    var texts = cues.map(function (cue) {
+      return fold(cue.querySelector("p").textContent);
+    });
+    form.hidden = false;
+    input.addEventListener("input", function () {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var shown = 0;
+      cues.forEach(function (cue, index) {
+        var match = words.every(function (word) {
+          return texts[index].indexOf(word) >= 0;
+        });
+        cue.hidden = !match;
+        shown += match ? 1 : 0;
+      });
+      if (!words.length) {
+        count.textContent = "";
+      } else if (!shown) {
+        count.textContent = count.getAttribute("data-no-match");
+      } else {
+        var pattern = shown === 1 ? "data-match-one" : "data-matches";
+        count.textContent = count.getAttribute(pattern)
+          .replace("{count}", shown).replace("{total}", cues.length);
+      }
+    });
+  }
+
   var audio = document.querySelector("audio[data-player]");
   if (!audio) {
     return;
@@ -94,7 +132,11 @@
       }
       event.preventDefault();
       seek(parseFloat(link.getAttribute("data-seek")), true);
-      audio.focus();
+      // A cue keeps the focus and the page where they are: the next cue is one Tab away, the
+      // text stays under the eyes. A chapter hands the keyboard to the player just above.
+      if (!link.closest("[data-cues]")) {
+        audio.focus();
+      }
     });
   });
 
@@ -139,6 +181,7 @@
         touched = Date.now();
       }, { passive: true });
     });
+    filterCues(box, cues);
     audio.addEventListener("timeupdate", function () {
       var now = audio.currentTime + 0.05;
       var index = -1;
@@ -161,18 +204,19 @@
       cue.setAttribute("aria-current", "true");
       var top = cue.offsetTop;
       var hidden = top < box.scrollTop || top + cue.offsetHeight > box.scrollTop + box.clientHeight;
-      if (hidden && Date.now() - touched > 4000) {
+      if (hidden && !cue.hidden && Date.now() - touched > 4000) {
         box.scrollTop = Math.max(0, top - box.clientHeight / 3);
       }
     });
   }
 
-  // A playlist (the embed's episode list): one player; a play link loads its episode there instead of
-  // opening the audio file, the episode playing is marked, and the next one follows at the end.
-  var playlist = document.querySelector("[data-playlist]");
-  if (playlist) {
-    var items = Array.prototype.slice.call(playlist.querySelectorAll("[data-src]"));
+  // Playlists (the embed's episode list, the episode cards of the home and season pages): one player
+  // for them all; a play link loads its episode there instead of opening the audio file, pressed again
+  // it pauses; the episode playing is marked, and the next one in the page follows at the end.
+  var items = Array.prototype.slice.call(document.querySelectorAll("[data-playlist] [data-src]"));
+  if (items.length) {
     var now = document.querySelector("[data-now]");
+    var bar = document.querySelector("[data-list-player]");
     var choose = function (index) {
       var item = items[index];
       items.forEach(function (other) {
@@ -185,11 +229,22 @@
       if (now) {
         now.textContent = item.getAttribute("data-title");
       }
+      if (bar) {
+        bar.hidden = false;
+      }
       var started = audio.play();
       if (started && started.catch) {
         started.catch(function () {});
       }
     };
+    var mark = function () {
+      items.forEach(function (item) {
+        var playing = item.getAttribute("aria-current") === "true" && !audio.paused;
+        item.classList.toggle("playing", playing);
+      });
+    };
+    audio.addEventListener("play", mark);
+    audio.addEventListener("pause", mark);
     items.forEach(function (item, index) {
       var link = item.querySelector("[data-play]");
       link.addEventListener("click", function (event) {
@@ -197,7 +252,11 @@
           return;
         }
         event.preventDefault();
-        choose(index);
+        if (item.getAttribute("aria-current") === "true" && !audio.paused) {
+          audio.pause();
+        } else {
+          choose(index);
+        }
       });
     });
     audio.addEventListener("ended", function () {
