@@ -28,7 +28,7 @@ DECODE = {"br": brotli.decompress, "gzip": gzip.decompress}
 
 def _assets(client: FlaskClient) -> list[str]:  # noqa: F811
     page = client.get("/").get_data(as_text=True)
-    found = re.findall(r'(/static/[^"?]+\.(?:css|js)\?v=[0-9a-f]+)', page)
+    found = re.findall(r'(/static/[^"?]+\.[0-9a-f]{10}\.(?:css|js))"', page)
     assert len(found) == 2, found
     return found
 
