@@ -27,6 +27,8 @@ PART_SIZE_ENV = "PODCASTER_S3_PART_SIZE"
 CONCURRENCY_ENV = "PODCASTER_S3_CONCURRENCY"
 ADDRESSING_ENV = "PODCASTER_S3_ADDRESSING"
 ADDRESSING_STYLES = ("path", "virtual", "auto")
+# The password of a ClickHouse audience store ([stats] store = "clickhouse://user@host/db"), kept out of podcast.toml.
+CLICKHOUSE_PASSWORD_ENV = "PODCASTER_CLICKHOUSE_PASSWORD"
 
 MiB = 1 << 20
 _SIZE = re.compile(r"(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
@@ -68,6 +70,7 @@ class Settings:
     now: datetime | None = None  # a fixed "now", to preview a release date
     root: Path | None = None  # the podcast folder, when not found upward from the working folder
     s3: S3Settings = field(default_factory=S3Settings)
+    stats_password: str | None = field(default=None, repr=False)  # never printed with the settings
 
     def clock(self) -> datetime:
         """Tell the time: the fixed moment when one was given, else the real clock (UTC)."""
@@ -83,7 +86,8 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings from *environ*; a bad value raises ConfigError naming its variable."""
     now = parse_moment(environ[NOW_ENV], NOW_ENV) if environ.get(NOW_ENV, "").strip() else None
     root = Path(environ[ROOT_ENV]).expanduser() if environ.get(ROOT_ENV, "").strip() else None
-    return Settings(now=now, root=root, s3=read_s3_settings(environ))
+    password = environ.get(CLICKHOUSE_PASSWORD_ENV) or None
+    return Settings(now=now, root=root, s3=read_s3_settings(environ), stats_password=password)
 
 
 def read_s3_settings(environ: Mapping[str, str]) -> S3Settings:

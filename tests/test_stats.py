@@ -133,6 +133,20 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"root": root, "base": base, "events": events, "episodes": episodes}
 
 
+STORES = ["sqlite", "chdb"]
+_fresh_count = iter(range(1_000_000))
+
+
+def _fresh_store(root: Path, kind: str) -> None:
+    """Start the show on an empty store of *kind*: its SQLite file, or a new chDB folder in [stats] store."""
+    PodcastFolder(root).stats_db.unlink(missing_ok=True)
+    show = root / "podcast.toml"
+    text = show.read_text("utf-8").split("\nstore = ")[0].rstrip("\n") + "\n"
+    if kind == "chdb":  # [stats] is the file's last table: the line lands in it
+        text += f'store = "chdb://.podcaster/chdb-{next(_fresh_count)}"\n'
+    show.write_text(text, "utf-8")
+
+
 def _expected(events: list) -> dict[str, object]:
     days, apps, countries = reference(events)
     return {"days": days, "apps": apps, "countries": countries}
@@ -163,12 +177,13 @@ def _check(root: Path, events: list) -> dict:
     return figures
 
 
+@pytest.mark.parametrize("store", STORES)
 @pytest.mark.parametrize("log_format", ["combined", "s3", "cloudfront"])
-def test_counts_match_the_reference(scenario: dict, log_format: str, tmp_path: Path) -> None:
+def test_counts_match_the_reference(scenario: dict, log_format: str, store: str, tmp_path: Path) -> None:
     events = scenario["events"]
     assert len(events) > 20_000
     root = scenario["root"]
-    PodcastFolder(root).stats_db.unlink(missing_ok=True)
+    _fresh_store(root, store)
     log = write_log(tmp_path / f"access.{log_format}.log", events, log_format)
     summary = ingest_logs(root, [log], log_format=None, now=NOW)
     assert summary.files[0].format == log_format
@@ -179,9 +194,10 @@ def test_counts_match_the_reference(scenario: dict, log_format: str, tmp_path: P
     assert audience_figures(root).to_json() == figures
 
 
-def test_incremental_rotated_and_compressed(scenario: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_incremental_rotated_and_compressed(scenario: dict, store: str, tmp_path: Path) -> None:
     events, root = scenario["events"], scenario["root"]
-    PodcastFolder(root).stats_db.unlink(missing_ok=True)
+    _fresh_store(root, store)
     # Logs are cut at UTC midnight: a day's requests are read in one run (see the README).
     days = sorted({e.moment.date() for e in events})
     before = [e for e in events if e.moment.date() < days[-1]]
@@ -199,17 +215,21 @@ def test_incremental_rotated_and_compressed(scenario: dict, tmp_path: Path) -> N
     assert ingest_logs(root, [rotated, log], log_format=None, now=NOW).tallies.lines == 0
 
 
-def test_nothing_personal_is_written(scenario: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_nothing_personal_is_written(scenario: dict, store: str, tmp_path: Path) -> None:
     events, root = scenario["events"], scenario["root"]
-    PodcastFolder(root).stats_db.unlink(missing_ok=True)
-    before = {p for p in root.rglob("*") if p.is_file()}
+    _fresh_store(root, store)
+    before = {p for p in root.rglob("*") if p.is_file() and p.name != "podcast.toml"}
     log = write_log(tmp_path / "access.log", events, "combined")
     result = CliRunner().invoke(main, ["--root", str(root), "stats", "ingest", str(log)])
     assert result.exit_code == 0, result.output
     written = [
         p for p in root.rglob("*") if p.is_file() and (p not in before or p.suffix in {".sqlite", ".lock"})
     ]
-    assert PodcastFolder(root).stats_db in written
+    if store == "sqlite":
+        assert PodcastFolder(root).stats_db in written
+    else:
+        assert any("chdb-" in str(p) for p in written)
     secrets = {e.ip for e in events} | {e.agent for e in events if e.agent}
     secrets |= {":".join(ip.split(":")[:4]) for ip in secrets if ip.startswith("2001:")}
     for path in written:
@@ -220,7 +240,7 @@ def test_nothing_personal_is_written(scenario: dict, tmp_path: Path) -> None:
 
 def test_cli_prints_figures(scenario: dict, tmp_path: Path) -> None:
     events, root = scenario["events"], scenario["root"]
-    PodcastFolder(root).stats_db.unlink(missing_ok=True)
+    _fresh_store(root, "sqlite")
     log = write_log(tmp_path / "access.log.gz", events, "s3", compress=True)
     runner = CliRunner()
     result = runner.invoke(main, ["--root", str(root), "stats", "ingest", "--format", "s3", str(log)])

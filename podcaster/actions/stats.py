@@ -7,13 +7,23 @@ from datetime import date, datetime
 from pathlib import Path
 
 from podcaster.errors import ConfigError
-from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.catalogue import Catalogue, load_catalogue
+from podcaster.settings import Settings
 from podcaster.stats.charts import Chart, audience_charts
 from podcaster.stats.counting import targets_of
 from podcaster.stats.figures import Audience, audience
 from podcaster.stats.ingest import RETENTION_MONTHS, IngestSummary, ingest
 from podcaster.stats.report import ReportShow, report_html, report_pdf
-from podcaster.stats.store import open_store
+from podcaster.stats.store import StatsStore, open_store
+
+
+def open_audience_store(catalogue: Catalogue, settings: Settings | None = None) -> StatsStore:
+    """The show's audience store: ``[stats] store`` when given (its password from *settings*), else SQLite."""
+    url = catalogue.show.stats.get("store")
+    if not isinstance(url, str) or not url:
+        return open_store(catalogue.folder.stats_db)
+    password = settings.stats_password if settings else None
+    return open_store(url, base=catalogue.folder.root, password=password)
 
 
 def ingest_logs(
@@ -23,19 +33,20 @@ def ingest_logs(
     log_format: str | None,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
 ) -> IngestSummary:
     """Count the downloads in the access logs *paths* into the folder's audience database."""
     catalogue = load_catalogue(root)
-    settings = catalogue.show.stats
-    geo_db = settings.get("geo_db")
+    options = catalogue.show.stats
+    geo_db = options.get("geo_db")
     if geo_db is not None and not isinstance(geo_db, str):
         raise ConfigError("[stats] geo_db must be the path of an .mmdb file", path=catalogue.folder.show_file)
-    months = settings.get("retention_months", RETENTION_MONTHS)
+    months = options.get("retention_months", RETENTION_MONTHS)
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
         raise ConfigError(
             "[stats] retention_months must be a whole number of months", path=catalogue.folder.show_file
         )
-    store = open_store(catalogue.folder.stats_db)
+    store = open_audience_store(catalogue, settings)
     try:
         return ingest(
             store,
@@ -51,21 +62,25 @@ def ingest_logs(
         store.close()
 
 
-def audience_figures(root: Path, start: str | None = None, end: str | None = None) -> Audience:
+def audience_figures(
+    root: Path, start: str | None = None, end: str | None = None, settings: Settings | None = None
+) -> Audience:
     """The audience from *start* to *end* (ISO days, both included; open ends: all that was counted)."""
     catalogue = load_catalogue(root)
-    store = open_store(catalogue.folder.stats_db)
+    store = open_audience_store(catalogue, settings)
     try:
         return audience(store, targets_of(catalogue), start, end)
     finally:
         store.close()
 
 
-def audience_report(root: Path, start: str | None, end: str | None, *, today: date) -> bytes:
+def audience_report(
+    root: Path, start: str | None, end: str | None, *, today: date, settings: Settings | None = None
+) -> bytes:
     """The funders' report from *start* to *end* as a PDF: cover, key figures, charts, episodes, method."""
     catalogue = load_catalogue(root)
     show = catalogue.show
-    store = open_store(catalogue.folder.stats_db)
+    store = open_audience_store(catalogue, settings)
     try:
         figures = audience(store, targets_of(catalogue), start, end)
     finally:

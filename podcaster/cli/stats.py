@@ -12,7 +12,7 @@ import click
 
 from podcaster.actions.stats import audience_figures, audience_report, ingest_logs
 from podcaster.atomic import write_atomically
-from podcaster.cli.common import display, now_of, root_of, to_stderr
+from podcaster.cli.common import display, now_of, root_of, settings_of, to_stderr
 from podcaster.stats.figures import Audience
 from podcaster.stats.logs import FORMATS
 
@@ -40,7 +40,7 @@ def stats(ctx: click.Context, start: str | None, end: str | None, as_csv: bool, 
         return
     if as_csv and as_json:
         raise click.UsageError("--csv and --json are exclusive")
-    figures = audience_figures(root_of(ctx), start, end)
+    figures = audience_figures(root_of(ctx), start, end, settings_of(ctx))
     if as_json:
         click.echo(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
     elif as_csv:
@@ -59,7 +59,14 @@ def stats(ctx: click.Context, start: str | None, end: str | None, as_csv: bool, 
 @click.pass_context
 def ingest(ctx: click.Context, files: tuple[Path, ...], log_format: str | None) -> None:
     """Count the downloads in access logs (gzip or not); lines already read are skipped."""
-    summary = ingest_logs(root_of(ctx), files, log_format=log_format, now=now_of(ctx), progress=to_stderr)
+    summary = ingest_logs(
+        root_of(ctx),
+        files,
+        log_format=log_format,
+        now=now_of(ctx),
+        progress=to_stderr,
+        settings=settings_of(ctx),
+    )
     tallies = summary.tallies
     for read in summary.files:
         if not read.new_bytes:
@@ -90,7 +97,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], log_format: str | None) 
 @click.pass_context
 def report(ctx: click.Context, start: str | None, end: str | None, output: Path) -> None:
     """Write the funders' report (French, PDF): key figures, charts, each episode, the counting method."""
-    pdf = audience_report(root_of(ctx), start, end, today=now_of(ctx).date())
+    pdf = audience_report(root_of(ctx), start, end, today=now_of(ctx).date(), settings=settings_of(ctx))
     write_atomically(output, pdf)
     click.echo(f"{display(output)}: {len(pdf) // 1024:,} KiB")
 

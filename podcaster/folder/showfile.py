@@ -52,7 +52,7 @@ _LINK_KEYS = {
     "podcastaddict",
 }
 _WEBSITE_KEYS = {"allowed_origins", "frame_ancestors", "contact"}
-_STATS_KEYS = {"geo_db", "retention_months", "prefix"}
+_STATS_KEYS = {"geo_db", "retention_months", "prefix", "store"}
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -198,6 +198,10 @@ def load_show(root: Path) -> Show:
     reader.unknown(stats, _STATS_KEYS, "stats")
     if "prefix" in stats:
         stats["prefix"] = reader.boolean(stats, "prefix", "stats", False)
+    if "store" in stats and not (isinstance(stats["store"], str) and "://" in stats["store"]):
+        reader.problem(
+            "'store' must be a URL such as clickhouse://user@host:8123/podcaster", "stats", "store"
+        )
     hubs = _hubs(reader, reader.table(data, "websub", ""))
     podcast_guid = _podcast_guid(reader, show)
 

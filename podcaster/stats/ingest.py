@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -139,19 +138,24 @@ class HopRecorder:
     it in :attr:`dropped`, which the store keeps too (``meta.hop_dropped``). At a new UTC day the old day's counter is finished
     and forgotten. Listeners are known within one process: run the hop in one
     worker process (threads for concurrency), or accept that a listener whose
-    ranges reach two workers may count twice.
+    ranges reach two workers may count twice. *store_path* is the SQLite file,
+    or a store URL (see :func:`~podcaster.stats.store.open_store`; *base* and
+    *password* go with it).
     """
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: Path | str,
         targets: Sequence[Target],
         *,
+        base: Path | None = None,
+        password: str | None = None,
         geo_db: Path | None = None,
         interval: float = 2.0,
         capacity: int = 200_000,
     ) -> None:
         self.store_path = store_path
+        self._base, self._password = base, password
         self.index = EpisodeIndex(targets)
         self._sizes = {key: target.size for target in targets for key in target.keys}
         self.interval = interval
@@ -245,7 +249,7 @@ class HopRecorder:
         if not (gains.episodes or gains.apps or gains.devices or gains.countries or dropped):
             return
         try:
-            store = open_store(self.store_path)
+            store = open_store(self.store_path, base=self._base, password=self._password)
             try:
                 with store.transaction():
                     store.add("episode_days", gains.episodes)
@@ -255,7 +259,7 @@ class HopRecorder:
                     store.add_to_meta("hop_dropped", dropped)
             finally:
                 store.close()
-        except (StatsError, sqlite3.Error, OSError):
+        except Exception:  # whatever the engine raises, the gains wait for the next write
             self.failed_writes += 1  # kept in memory; the next flush tries again
             return
         self.written += gains.downloads

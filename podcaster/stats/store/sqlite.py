@@ -1,9 +1,7 @@
-"""The audience database: daily download aggregates and the log files already read, in SQLite.
+"""The audience database in one SQLite file: the default, in the podcast folder's working folder.
 
-It lives in the podcast folder's uncommitted working folder (``PodcastFolder.stats_db``), never
-in anything published, and holds nothing about anyone: downloads per episode, app, device and
-country per UTC day, and for each log file read a digest of its first line with the offset
-reached. Aggregates older than the retention (25 months by default) are deleted at each ingest.
+One writer at a time (SQLite's lock), each ingest one transaction; aggregates
+older than the retention (25 months by default) are deleted at each ingest.
 """
 
 from __future__ import annotations
@@ -12,14 +10,12 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from podcaster.errors import StatsError
+from podcaster.stats.store import DIMENSIONS, SCHEMA_VERSION, LogMark, Release
 
-SCHEMA_VERSION = 1
-DIMENSIONS = {"app": "app_days", "device": "device_days", "country": "country_days"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS log_files (
@@ -41,24 +37,8 @@ CREATE TABLE IF NOT EXISTS country_days (
 """
 
 
-@dataclass(frozen=True)
-class LogMark:
-    """How far a log file was read, known by its first line's digest."""
-
-    fingerprint: str
-    device: int
-    inode: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class Release:
-    guid: str
-    day: str  # YYYY-MM-DD
-
-
-class StatsStore:
-    """One SQLite file; open it with :func:`open_store`."""
+class SqliteStore:
+    """One SQLite file; open it with :func:`podcaster.stats.store.open_store`."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
@@ -180,7 +160,13 @@ class StatsStore:
         return (row[0], row[1]) if row and row[0] else None
 
 
-def open_store(path: Path) -> StatsStore:
+def open_url(url: str, *, base: Path | None = None, password: str | None = None) -> SqliteStore:
+    """Open ``sqlite://PATH`` (PATH relative to *base*); SQLite has no password."""
+    path = Path(url.partition("://")[2]).expanduser()
+    return open_path(base / path if base is not None and not path.is_absolute() else path)
+
+
+def open_path(path: Path) -> SqliteStore:
     """Open the database at *path*, creating it (and its indexes) on first use."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,4 +182,4 @@ def open_store(path: Path) -> StatsStore:
                 )
     except sqlite3.Error as error:
         raise StatsError(f"cannot open the audience database: {error}", path=path) from None
-    return StatsStore(connection)
+    return SqliteStore(connection)
