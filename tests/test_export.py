@@ -198,7 +198,7 @@ def test_the_published_export_works_from_a_plain_file_server(page: Any, static_h
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     page.goto(static_host)
     assert page.title().startswith("Penser le test")
-    assert page.locator("img.artwork").evaluate("image => image.naturalWidth") > 0
+    assert page.locator("img.artwork").first.evaluate("image => image.naturalWidth") > 0
     assert page.evaluate("() => document.styleSheets[0].cssRules.length") > 0  # the hashed stylesheet
 
     page.goto(static_host + "episodes/premier-episode/")
