@@ -327,3 +327,32 @@ def test_only_the_media_layer_imports_mutagen() -> None:
     )
     assert importers
     assert [name for name in importers if not name.startswith("media/")] == []
+
+
+def test_an_id3_tag_claiming_more_than_the_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "huge-tag.mp3"
+    # A syncsafe ID3v2 size of 0x0fffffff: 256 MiB of tag in a file of 210 bytes.
+    path.write_bytes(b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f" + b"\x00" * 200)
+    with pytest.raises(
+        MediaError,
+        match=r"ID3 tag at its start claims 268,435,465 bytes, more than the whole file \(210 bytes\)",
+    ):
+        probe(path)
+    with pytest.raises(MediaError) as caught:
+        read_tags(path)
+    assert "()" not in str(caught.value)
+
+
+def test_an_empty_mutagen_error_still_says_what_went_wrong() -> None:
+    from mutagen import MutagenError
+
+    from podcaster.media.formats import _reason_of
+
+    assert _reason_of(MutagenError()) == "its Mutagen data is damaged"
+    try:
+        try:
+            raise ValueError("frame size 9999999 past the end")
+        except ValueError as cause:
+            raise MutagenError() from cause
+    except MutagenError as error:
+        assert _reason_of(error) == "frame size 9999999 past the end"

@@ -100,7 +100,9 @@ def _media_errors(func: Callable[P, R]) -> Callable[P, R]:
         except EOFError as exc:
             raise MediaError(f"the file is cut short (truncated): {_REDO}", path=path) from exc
         except MutagenError as exc:
-            raise MediaError(f"cannot read it as {_KNOWN} audio ({exc}): {_REDO}", path=path) from exc
+            # Some of Mutagen's errors carry no message: name at least what went wrong.
+            reason = str(exc).strip() or _reason_of(exc)
+            raise MediaError(f"cannot read it as {_KNOWN} audio ({reason}): {_REDO}", path=path) from exc
         except mp3scan.ScanError as exc:
             raise MediaError(f"damaged MP3 audio: {exc}; {_REDO}", path=path) from exc
         except OSError as exc:
@@ -268,3 +270,12 @@ def write_tags(
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _reason_of(error: BaseException) -> str:
+    """Say what an error without a message was about, from its type and its cause."""
+    cause = error.__cause__ or error.__context__
+    if cause is not None and str(cause).strip():
+        return str(cause).strip()
+    words = type(error).__name__.removesuffix("Error")
+    return f"its {words or 'file'} data is damaged"

@@ -62,6 +62,10 @@ class Mp3Format:
     @staticmethod
     def probe(fileobj: BinaryIO, size: int, sha256: str) -> MediaInfo:
         start, has_chapters = _skip_id3v2(fileobj)
+        if start >= size:
+            raise mp3scan.ScanError(
+                f"the ID3 tag at its start claims {start:,} bytes, more than the whole file ({size:,} bytes)"
+            )
         offset = mp3scan.first_frame(fileobj, start, size)
         measured = mp3scan.measure(fileobj, offset, mp3scan.audio_end(fileobj, size))
         fileobj.seek(offset)
