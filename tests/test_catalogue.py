@@ -201,3 +201,23 @@ def test_plain_http_links_are_a_warning_in_check(podcast: Path) -> None:
         f"{episode}: warning: 'persons': href of Fatima is plain http, use https: http://example.org/f"
         in warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("0123", "83"), ("12:30", "750"), ("0x1F", "31"), ("true", "True")]
+)
+def test_a_guid_yaml_would_rewrite_is_refused_with_file_and_line(
+    tmp_path: Path, written: str, read: str
+) -> None:
+    root = write_podcast(tmp_path)
+    path = write_episode(root, "premier", guid="placeholder")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("guid: placeholder", f"guid: {written}"), encoding="utf-8"
+    )
+    assert f"guid: {written}\n" in path.read_text(encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(root)
+    problem = next(p for p in caught.value.problems if "guid" in p.message)
+    assert problem.path == path and problem.line is not None
+    assert path.read_text(encoding="utf-8").splitlines()[problem.line - 1].startswith("guid:")
+    assert "quoted" in problem.message and read.split(".")[0] in problem.message

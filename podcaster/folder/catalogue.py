@@ -199,7 +199,14 @@ def _load_episode(
 
     date = _date(data.get("date"), problem) if "date" in data else None
     guid = data.get("guid")
-    if "guid" in data and (not isinstance(guid, str | int) or not str(guid).strip()):
+    if "guid" in data and guid is not None and not isinstance(guid, str):
+        # YAML reads guid: 0123 as 83 and 12:30 as 750: apps would see a new episode.
+        problem(
+            f"'guid' must be quoted text: YAML reads this one as {guid!r}, not as written; "
+            "put the value in quotes, exactly as it was published",
+            "guid",
+        )
+    elif "guid" in data and (not isinstance(guid, str) or not guid.strip()):
         problem("'guid' must not be empty: it identifies the episode in every app, forever", "guid")
     audio = data.get("audio")
     if "audio" in data and (not isinstance(audio, str) or not audio.strip()):
