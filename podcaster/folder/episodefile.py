@@ -1,0 +1,291 @@
+"""One episode file: read and parsed (the slow part, done anywhere), then checked into an Episode."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Container
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from podcaster.errors import CatalogueError, Problem, Severity, did_you_mean
+from podcaster.folder.frontmatter import parse_front_matter
+from podcaster.folder.notes import render_notes, summarize
+from podcaster.media.transcripts import discover
+from podcaster.models import Episode, EpisodeType, Location, Person, Show, Transcript, season_number
+
+__all__ = ["SLUG", "EpisodeText", "load_episode", "read_episode_file"]
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+_EPISODE_KEYS = {
+    "title", "season", "episode", "type", "date", "guid", "audio", "explicit", "persons", "location",
+    "image", "transcripts", "chapters", "draft", "summary", "keywords",
+}  # fmt: skip
+_REQUIRED_KEYS = ("title", "season", "date", "guid", "audio")
+_PERSON_KEYS = {"name", "role", "group", "href", "img"}
+_TRANSCRIPT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+}
+
+
+class EpisodeText(NamedTuple):
+    """What an episode file says: its front matter and its notes, rendered.
+
+    Plain values only, so that it travels cheaply from a worker process.
+    """
+
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    notes: str
+    notes_html: str | None  # None: to be rendered where the episode is built
+    summary: str | None  # the notes' first paragraph, when the front matter gives no summary
+
+
+def read_episode_file(path: Path) -> EpisodeText | list[Problem]:
+    """Read one episode file and render its notes; or the problems that keep it from being read."""
+    try:
+        data, key_lines, notes, _ = parse_front_matter(path)
+    except CatalogueError as error:
+        return list(error.problems)
+    try:
+        notes_html = render_notes(notes)
+    except ValueError:
+        # cmark's own failure: rendered again where the episode is built, so it surfaces there.
+        return EpisodeText(data, key_lines, notes, None, None)
+    return EpisodeText(
+        data, key_lines, notes, notes_html, None if data.get("summary") else summarize(notes_html)
+    )
+
+
+def load_episode(
+    path: Path,
+    text: EpisodeText | list[Problem],
+    show: Show | None,
+    recorded: Container[str],
+    listings: dict[Path, list[str]] | None = None,
+) -> tuple[Episode | None, dict[str, int], list[Problem]]:
+    """Check one episode file as read by :func:`read_episode_file`: the episode (None if in error),
+    the line of each of its keys, its problems.
+
+    *recorded* holds the GUIDs the lock file has media facts for: they stand in for missing audio.
+    *listings* keeps each season folder's transcript file names between calls.
+    """
+    if isinstance(text, list):
+        return None, {}, text
+    data, key_lines, notes = text.data, text.key_lines, text.notes
+    found: list[Problem] = []
+
+    def problem(message: str, key: str | None = None, severity: Severity = Severity.ERROR) -> None:
+        found.append(Problem(path, message, key_lines.get(key, 1) if key else 1, severity))
+
+    for key in data:
+        if key not in _EPISODE_KEYS:
+            problem(f"unknown key '{key}'{did_you_mean(str(key), _EPISODE_KEYS)}", str(key))
+    for key in _REQUIRED_KEYS:
+        if key not in data:
+            problem(f"missing '{key}'", None)
+
+    slug = path.stem
+    if not SLUG.match(slug):
+        problem(
+            f"the file name '{path.name}' must be a slug: lower-case letters, digits and hyphens, e.g. 'mon-episode.md'"
+        )
+
+    title = data.get("title")
+    if "title" in data and (not isinstance(title, str) or not title.strip()):
+        problem("'title' must not be empty", "title")
+    season = _whole_number(data.get("season"), "season", problem, minimum=1)
+    folder_season = season_number(path.parent.name)
+    if season is not None and folder_season is not None and folder_season != season:
+        problem(
+            f"'season: {season}' but the file is in {path.parent.name}/; move it or fix the number", "season"
+        )
+    if season is not None and show is not None and show.season(season) is None:
+        problem(f"unknown season {season}: declare it with a [[seasons]] table in podcast.toml", "season")
+    number = _whole_number(data.get("episode"), "episode", problem, minimum=1)
+
+    try:
+        episode_type = EpisodeType(data.get("type", "full"))
+    except ValueError:
+        problem(f"'type' must be full, trailer or bonus, not {data.get('type')!r}", "type")
+        episode_type = EpisodeType.FULL
+    if episode_type is EpisodeType.FULL and number is None and "episode" not in data:
+        problem("a full episode needs an 'episode' number", None)
+
+    date = _date(data.get("date"), problem) if "date" in data else None
+    guid = data.get("guid")
+    if "guid" in data and (not isinstance(guid, str | int) or not str(guid).strip()):
+        problem("'guid' must not be empty: it identifies the episode in every app, forever", "guid")
+    audio = data.get("audio")
+    if "audio" in data and (not isinstance(audio, str) or not audio.strip()):
+        problem("'audio' must name the audio file", "audio")
+    elif (
+        isinstance(audio, str)
+        and isinstance(guid, str | int)
+        and not audio.startswith(("http://", "https://"))
+    ):
+        audio_path = (show.root if show else path.parents[2]) / audio
+        if not audio_path.is_file():
+            if str(guid) not in recorded:
+                problem(f"audio file not found: {audio_path}", "audio")
+            else:
+                problem(
+                    f"audio file not found: {audio_path}; using the facts recorded in the lock file",
+                    "audio",
+                    Severity.WARNING,
+                )
+
+    explicit = data.get("explicit")
+    if explicit is not None and not isinstance(explicit, bool):
+        problem("'explicit' must be true or false", "explicit")
+        explicit = None
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        problem("'draft' must be true or false", "draft")
+        draft = False
+    persons = _persons(data.get("persons", []), problem)
+    location = _location(data.get("location"), problem)
+    transcripts = _transcripts(data.get("transcripts", []), problem)
+    if "transcripts" not in data:
+        transcripts = _transcripts_beside(path, listings)
+    for key in ("image", "chapters", "summary"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problem(f"'{key}' must be text", key)
+    keywords = data.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(word, str) for word in keywords):
+        problem("'keywords' must be a list of words", "keywords")
+        keywords = []
+
+    if any(p.is_error for p in found):
+        return None, key_lines, found
+    notes_html = text.notes_html if text.notes_html is not None else render_notes(notes)
+    summary = data.get("summary") or (text.summary if text.summary is not None else summarize(notes_html))
+    assert isinstance(title, str) and season is not None and date is not None
+    return (
+        Episode(
+            slug=slug,
+            path=path,
+            title=title.strip(),
+            season=season,
+            number=number,
+            type=episode_type,
+            date=date,
+            guid=str(guid).strip(),
+            audio=str(audio).strip(),
+            notes_markdown=notes,
+            notes_html=notes_html,
+            explicit=explicit,
+            persons=persons,
+            location=location,
+            image=data.get("image"),
+            transcripts=transcripts,
+            chapters=data.get("chapters"),
+            draft=draft,
+            summary=summary,
+            keywords=tuple(keywords),
+        ),
+        key_lines,
+        found,
+    )
+
+
+def _whole_number(value: Any, key: str, problem: Any, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        problem(f"'{key}' must be a whole number from {minimum}, not {value!r}", key)
+        return None
+    return value
+
+
+def _date(value: Any, problem: Any) -> datetime | None:
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        problem(f"'date' is not a date and time: {text!r}; write it like 2023-01-25T10:00:00+01:00", "date")
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        problem(f"'date' {text!r} has no time zone; add one, e.g. {parsed.isoformat()}+01:00", "date")
+        return None
+    return parsed
+
+
+def _persons(raw: Any, problem: Any) -> tuple[Person, ...]:
+    if not isinstance(raw, list):
+        problem("'persons' must be a list of {name, role, href, img}", "persons")
+        return ()
+    persons = []
+    for item in raw:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+            problem("each person needs a 'name'", "persons")
+            continue
+        unknown = set(item) - _PERSON_KEYS
+        if unknown:
+            problem(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in a person", "persons")
+            continue
+        persons.append(
+            Person(
+                name=item["name"].strip(),
+                role=str(item.get("role", "guest")),
+                group=str(item.get("group", "cast")),
+                href=item.get("href"),
+                img=item.get("img"),
+            )
+        )
+    return tuple(persons)
+
+
+def _location(raw: Any, problem: Any) -> Location | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return Location(name=raw)
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or set(raw) - {"name", "geo", "osm"}:
+        problem("'location' must be a name, or {name, geo, osm}", "location")
+        return None
+    return Location(name=raw["name"], geo=raw.get("geo"), osm=raw.get("osm"))
+
+
+def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        problem("'transcripts' must be a list of files", "transcripts")
+        return ()
+    transcripts = []
+    for item in raw:
+        if isinstance(item, str):
+            item = {"file": item}
+        source = item.get("file") if isinstance(item, dict) else None
+        if not isinstance(source, str):
+            problem("each transcript needs a 'file'", "transcripts")
+            continue
+        suffix = Path(source).suffix.lower()
+        mime = item.get("type") or _TRANSCRIPT_TYPES.get(suffix)
+        if mime is None:
+            problem(f"unknown transcript format '{suffix}': use .vtt, .srt, .json or .html", "transcripts")
+            continue
+        transcripts.append(
+            Transcript(source=source, mime_type=mime, language=item.get("language"), rel=item.get("rel"))
+        )
+    return tuple(transcripts)
+
+
+def _transcripts_beside(path: Path, listings: dict[Path, list[str]] | None) -> tuple[Transcript, ...]:
+    """``<slug>.vtt``, ``<slug>.srt``, ``<slug>.fr.vtt``… beside an episode whose front matter names none."""
+    folder = path.parent
+    names = listings.get(folder) if listings is not None else None
+    if names is None:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.name.endswith((".vtt", ".srt"))]
+        if listings is not None:
+            listings[folder] = names
+    return discover(path, names)
