@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from podcaster.folder.mediafacts import refresh_media
 
 Progress = Callable[[str], None]
 
+_WRITERS = 8
+
 
 @dataclass
 class BuildResult:
@@ -30,16 +33,25 @@ class BuildResult:
 
 def write_feeds(folder: PodcastFolder, documents: dict[str, bytes], result: BuildResult) -> None:
     """Write each document whose bytes changed; each file is replaced atomically."""
-    for name, data in documents.items():
-        target = folder.feed_file(name)
-        try:
-            if target.read_bytes() == data:
-                result.unchanged.append(target)
-                continue
-        except FileNotFoundError:
-            pass
-        write_atomically(target, data)
-        result.written.append(target)
+    targets = [folder.feed_file(name) for name in documents]
+    if targets:
+        targets[0].parent.mkdir(parents=True, exist_ok=True)
+    # A show has a feed per season: the writes (each flushed to disk) wait on the disk, not on
+    # Python, so a few threads overlap them.
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        changed = list(pool.map(_write_if_changed, targets, documents.values()))
+    for target, written in zip(targets, changed, strict=True):
+        (result.written if written else result.unchanged).append(target)
+
+
+def _write_if_changed(target: Path, data: bytes) -> bool:
+    try:
+        if target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomically(target, data)
+    return True
 
 
 def build(root: Path, now: datetime | None = None, progress: Progress | None = None) -> BuildResult:
