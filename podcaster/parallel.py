@@ -1,9 +1,12 @@
-"""Spread many independent pieces of work over the machine's cores, in worker processes.
+"""Share many independent pieces of work between this process and forked copies of it.
 
-Reading a large catalogue and writing its feeds is pure Python work that one
-process does on one core. Worker processes take a share each; below a
-threshold of pieces the work stays in the calling process, where starting
-workers would cost more than it saves (and tests and small shows never pay it).
+Reading a large catalogue and writing its feeds is Python work that one process
+does on one core. :func:`map_shared` forks a worker per other core; each takes a
+run of the pieces and sends back its results, while this process does the first
+run itself. Workers inherit the work's input rather than receive a copy, so it is
+never pickled; only their results are. Below a threshold of pieces, everything
+stays in this process: starting workers would cost more than they save, and
+tests and small shows never pay it.
 """
 
 from __future__ import annotations
@@ -11,17 +14,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["available_cores", "can_share", "chunked", "map_chunks", "map_shared", "worker_count"]
+__all__ = ["available_cores", "can_fork", "map_shared", "worker_count"]
 
-T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
 
-# What a forked worker inherited from map_shared: the work and the state it reads.
+# What a forked worker inherited from map_shared: the work and the input it reads.
 _inherited: tuple[Callable[[Any, int, int], list[Any]], Any] | None = None
 
 
@@ -34,7 +36,7 @@ def available_cores() -> int:
 
 
 def worker_count(pieces: int, threshold: int, workers: int | None = None) -> int:
-    """How many processes should share *pieces*: 1 (this one) below *threshold*, else one per core.
+    """How many processes should share *pieces*: this one alone below *threshold*, else one per core.
 
     *workers*, when given, is the answer (1 keeps everything in this process).
     """
@@ -45,38 +47,8 @@ def worker_count(pieces: int, threshold: int, workers: int | None = None) -> int
     return available_cores()
 
 
-def chunked(items: Sequence[T], count: int) -> list[Sequence[T]]:
-    """*items* cut into *count* runs of neighbours, as even as can be (none empty)."""
-    count = max(1, min(count, len(items)))
-    size, extra = divmod(len(items), count)
-    chunks = []
-    start = 0
-    for index in range(count):
-        end = start + size + (1 if index < extra else 0)
-        chunks.append(items[start:end])
-        start = end
-    return chunks
-
-
-def map_chunks(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int) -> Iterator[R]:
-    """Yield ``work`` applied to runs of *items* in *workers* processes, in the order of *items*.
-
-    Results come as each run is done, so the caller can use them while the rest is worked on.
-    *work* must be a module-level function whose arguments and results pickle. With one
-    worker it runs here, on all the items at once.
-    """
-    if workers <= 1 or len(items) < 2:
-        yield from work(items)
-        return
-    # A few runs per worker, so that one slow run does not keep the others waiting.
-    chunks = chunked(items, workers * 4)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        for results in pool.map(work, chunks):
-            yield from results
-
-
-def can_share() -> bool:
-    """Whether workers can be forked from this process, inheriting its memory instead of a copy.
+def can_fork() -> bool:
+    """Whether workers can be forked from this process.
 
     Forking copies only the calling thread: with others running (a web server's, say)
     the child could inherit a lock one of them held, so it is kept to one-thread processes.
@@ -84,22 +56,25 @@ def can_share() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, workers: int) -> Iterator[R]:
-    """Yield ``work(state, start, stop)`` over runs of ``range(count)``, in order, in *workers* processes.
+def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, processes: int) -> list[R]:
+    """``work(state, start, stop)`` over ``range(count)`` cut in runs, one per process; results in order.
 
-    *state* is not pickled: forked workers inherit it, so it may be as large as needed. Where
-    workers cannot be forked (:func:`can_share`), or with one worker, it all runs here.
+    This process takes the first run, forked workers the others. Where workers cannot be
+    forked (:func:`can_fork`), or for one process, this one does it all.
     """
-    if workers <= 1 or count < 2 or not can_share():
-        yield from work(state, 0, count)
-        return
-    bounds = [(run.start, run.stop) for run in chunked(range(count), workers * 4)]  # type: ignore[attr-defined]
+    processes = min(processes, count)
+    if processes <= 1 or not can_fork():
+        return work(state, 0, count)
+    bounds = [(count * index // processes, count * (index + 1) // processes) for index in range(processes)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_inherit, initargs=(work, state)
+        processes - 1, mp_context=context, initializer=_inherit, initargs=(work, state)
     ) as pool:
-        for results in pool.map(_run_inherited, bounds):
-            yield from results
+        others = [pool.submit(_run_inherited, run) for run in bounds[1:]]
+        results = work(state, *bounds[0])
+        for other in others:
+            results.extend(other.result())
+    return results
 
 
 def _inherit(work: Callable[[Any, int, int], list[Any]], state: Any) -> None:
@@ -111,10 +86,3 @@ def _run_inherited(bounds: tuple[int, int]) -> list[Any]:
     assert _inherited is not None
     work, state = _inherited
     return work(state, *bounds)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Fork when it is safe (:func:`can_share`), which starts workers in milliseconds; else spawn."""
-    if can_share():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from podcaster.errors import CatalogueError, ConfigError, Problem, raise_if_errors
-from podcaster.folder.episodefile import EpisodeText, load_episode, read_episode_file
+from podcaster.folder.episodefile import load_episode, read_episode_file
 from podcaster.folder.frontmatter import parse_front_matter
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
 from podcaster.folder.showfile import load_show
 from podcaster.models import Episode, EpisodeType, Show
-from podcaster.parallel import map_chunks, worker_count
+from podcaster.parallel import map_shared, worker_count
 
 __all__ = ["PARALLEL_FROM", "Catalogue", "load_catalogue", "parse_front_matter"]
 
@@ -62,14 +62,13 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
         show = None
     lock = load_lock(root)
     paths = list(PodcastFolder(root).episode_files())
-    # Reading, parsing and rendering take the time: worker processes do it for large catalogues,
-    # while this one checks each file as its text arrives.
-    texts = map_chunks(_read_episode_files, paths, worker_count(len(paths), PARALLEL_FROM, workers))
+    # Reading, parsing and rendering take the time: for large catalogues, worker processes
+    # share the files, each loading a run of neighbours (their folder listings are shared).
+    workers = worker_count(len(paths), PARALLEL_FROM, workers)
+    loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
     episodes: list[Episode] = []
     lines: dict[Path, dict[str, int]] = {}
-    listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
-    for path, text in zip(paths, texts, strict=True):
-        episode, key_lines, found = load_episode(path, text, show, lock.episodes.keys(), listings)
+    for path, (episode, key_lines, found) in zip(paths, loaded, strict=True):
         problems.extend(found)
         lines[path] = key_lines
         if episode is not None:
@@ -82,8 +81,14 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings)
 
 
-def _read_episode_files(paths: Sequence[Path]) -> list[EpisodeText | list[Problem]]:
-    return [read_episode_file(path) for path in paths]
+def _load_run(
+    state: tuple[Sequence[Path], Show | None, Container[str]], start: int, stop: int
+) -> list[tuple[Episode | None, dict[str, int], list[Problem]]]:
+    paths, show, recorded = state
+    listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
+    return [
+        load_episode(path, read_episode_file(path), show, recorded, listings) for path in paths[start:stop]
+    ]
 
 
 def _cross_checks(episodes: list[Episode], lines: dict[Path, dict[str, int]]) -> list[Problem]:
