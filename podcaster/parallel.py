@@ -56,22 +56,35 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, processes: int) -> list[R]:
-    """``work(state, start, stop)`` over ``range(count)`` cut in runs, one per process; results in order.
+def map_shared(
+    work: Callable[[S, int, int], list[R]],
+    state: S,
+    count: int,
+    processes: int,
+    here: float | None = None,
+) -> list[R]:
+    """``work(state, start, stop)`` over ``range(count)``, shared between *processes*; results in order.
 
-    This process takes the first run, forked workers the others. Where workers cannot be
-    forked (:func:`can_fork`), or for one process, this one does it all.
+    This process takes the first run, *here* of the pieces (by default as many as each
+    worker), forked workers share the rest. Where workers cannot be forked
+    (:func:`can_fork`), or for one process, this one does it all.
     """
     processes = min(processes, count)
     if processes <= 1 or not can_fork():
         return work(state, 0, count)
-    bounds = [(count * index // processes, count * (index + 1) // processes) for index in range(processes)]
+    own = round(count * (here if here is not None else 1 / processes))
+    # The workers' share in a few runs each, so that results come back while the rest is worked on.
+    runs = (processes - 1) * 4
+    bounds = [
+        (own + (count - own) * index // runs, own + (count - own) * (index + 1) // runs)
+        for index in range(runs)
+    ]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         processes - 1, mp_context=context, initializer=_inherit, initargs=(work, state)
     ) as pool:
-        others = [pool.submit(_run_inherited, run) for run in bounds[1:]]
-        results = work(state, *bounds[0])
+        others = [pool.submit(_run_inherited, run) for run in bounds if run[0] < run[1]]
+        results = work(state, 0, own)
         for other in others:
             results.extend(other.result())
     return results

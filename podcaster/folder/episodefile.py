@@ -1,4 +1,4 @@
-"""One episode file: read and parsed (the slow part, done anywhere), then checked into an Episode."""
+"""One episode file, read and checked: an Episode, or every problem found in it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import Container
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from podcaster.errors import CatalogueError, Problem, Severity, did_you_mean
 from podcaster.folder.frontmatter import parse_front_matter
@@ -15,7 +15,7 @@ from podcaster.folder.notes import render_notes, summarize
 from podcaster.media.transcripts import discover
 from podcaster.models import Episode, EpisodeType, Location, Person, Show, Transcript, season_number
 
-__all__ = ["SLUG", "EpisodeText", "load_episode", "read_episode_file"]
+__all__ = ["SLUG", "load_episode"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -33,51 +33,21 @@ _TRANSCRIPT_TYPES = {
 }
 
 
-class EpisodeText(NamedTuple):
-    """What an episode file says: its front matter and its notes, rendered.
-
-    Plain values only, so that it travels cheaply from a worker process.
-    """
-
-    data: dict[str, Any]
-    key_lines: dict[str, int]
-    notes: str
-    notes_html: str | None  # None: to be rendered where the episode is built
-    summary: str | None  # the notes' first paragraph, when the front matter gives no summary
-
-
-def read_episode_file(path: Path) -> EpisodeText | list[Problem]:
-    """Read one episode file and render its notes; or the problems that keep it from being read."""
-    try:
-        data, key_lines, notes, _ = parse_front_matter(path)
-    except CatalogueError as error:
-        return list(error.problems)
-    try:
-        notes_html = render_notes(notes)
-    except ValueError:
-        # cmark's own failure: rendered again where the episode is built, so it surfaces there.
-        return EpisodeText(data, key_lines, notes, None, None)
-    return EpisodeText(
-        data, key_lines, notes, notes_html, None if data.get("summary") else summarize(notes_html)
-    )
-
-
 def load_episode(
     path: Path,
-    text: EpisodeText | list[Problem],
     show: Show | None,
     recorded: Container[str],
     listings: dict[Path, list[str]] | None = None,
 ) -> tuple[Episode | None, dict[str, int], list[Problem]]:
-    """Check one episode file as read by :func:`read_episode_file`: the episode (None if in error),
-    the line of each of its keys, its problems.
+    """Read and check one episode file: the episode (None if in error), its keys' lines, its problems.
 
     *recorded* holds the GUIDs the lock file has media facts for: they stand in for missing audio.
     *listings* keeps each season folder's transcript file names between calls.
     """
-    if isinstance(text, list):
-        return None, {}, text
-    data, key_lines, notes = text.data, text.key_lines, text.notes
+    try:
+        data, key_lines, notes, _ = parse_front_matter(path)
+    except CatalogueError as error:
+        return None, {}, list(error.problems)
     found: list[Problem] = []
 
     def problem(message: str, key: str | None = None, severity: Severity = Severity.ERROR) -> None:
@@ -163,8 +133,8 @@ def load_episode(
 
     if any(p.is_error for p in found):
         return None, key_lines, found
-    notes_html = text.notes_html if text.notes_html is not None else render_notes(notes)
-    summary = data.get("summary") or (text.summary if text.summary is not None else summarize(notes_html))
+    notes_html = render_notes(notes)
+    summary = data.get("summary") or summarize(notes_html)
     assert isinstance(title, str) and season is not None and date is not None
     return (
         Episode(
