@@ -1,10 +1,10 @@
-"""Share many independent pieces of work between this process and forked copies of it.
+"""Share many independent pieces of work between forked copies of this process.
 
 Reading a large catalogue and writing its feeds is Python work that one process
-does on one core. :func:`map_shared` forks a worker per other core; each takes a
-run of the pieces and sends back its results, while this process does the first
-run itself. Workers inherit the work's input rather than receive a copy, so it is
-never pickled; only their results are. Below a threshold of pieces, everything
+does on one core. :func:`map_shared` forks a worker per core; each takes runs of
+the pieces and sends back its results, which this process gathers in order as
+they come. Workers inherit the work's input rather than receive a copy, so it is
+never pickled; only their results are. Below a threshold of pieces everything
 stays in this process: starting workers would cost more than they save, and
 tests and small shows never pay it.
 """
@@ -56,38 +56,23 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_shared(
-    work: Callable[[S, int, int], list[R]],
-    state: S,
-    count: int,
-    processes: int,
-    here: float | None = None,
-) -> list[R]:
-    """``work(state, start, stop)`` over ``range(count)``, shared between *processes*; results in order.
+def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, processes: int) -> list[R]:
+    """``work(state, start, stop)`` over runs of ``range(count)`` in *processes* workers; results in order.
 
-    This process takes the first run, *here* of the pieces (by default as many as each
-    worker), forked workers share the rest. Where workers cannot be forked
-    (:func:`can_fork`), or for one process, this one does it all.
+    Where workers cannot be forked (:func:`can_fork`), or for one process, this one does it all.
     """
-    processes = min(processes, count)
-    if processes <= 1 or not can_fork():
+    if processes <= 1 or count < 2 or not can_fork():
         return work(state, 0, count)
-    own = round(count * (here if here is not None else 1 / processes))
-    # The workers' share in a few runs each, so that results come back while the rest is worked on.
-    runs = (processes - 1) * 4
-    bounds = [
-        (own + (count - own) * index // runs, own + (count - own) * (index + 1) // runs)
-        for index in range(runs)
-    ]
+    # A few runs per worker: results come back while the rest is worked on, and one slow
+    # run does not keep the others waiting. This process only gathers: busy with work of
+    # its own, it would leave the workers' results, and the workers, waiting in the pipe.
+    runs = min(count, processes * 4)
+    bounds = [(count * index // runs, count * (index + 1) // runs) for index in range(runs)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        processes - 1, mp_context=context, initializer=_inherit, initargs=(work, state)
+        processes, mp_context=context, initializer=_inherit, initargs=(work, state)
     ) as pool:
-        others = [pool.submit(_run_inherited, run) for run in bounds if run[0] < run[1]]
-        results = work(state, 0, own)
-        for other in others:
-            results.extend(other.result())
-    return results
+        return [result for results in pool.map(_run_inherited, bounds) for result in results]
 
 
 def _inherit(work: Callable[[Any, int, int], list[Any]], state: Any) -> None:

@@ -65,10 +65,7 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     # Reading, parsing and rendering take the time: for large catalogues, worker processes
     # share the files, each loading a run of neighbours (their folder listings are shared).
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
-    # This process also rebuilds the episodes the workers send back (about a sixth of the work
-    # of loading them): it takes a smaller share.
-    here = 0.8 / workers
-    loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers, here)
+    loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
     episodes: list[Episode] = []
     lines: dict[Path, dict[str, int]] = {}
     for path, (episode, key_lines, found) in zip(paths, loaded, strict=True):
