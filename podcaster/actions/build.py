@@ -34,10 +34,8 @@ class BuildResult:
 def write_feeds(folder: PodcastFolder, documents: dict[str, bytes], result: BuildResult) -> None:
     """Write each document whose bytes changed; each file is replaced atomically."""
     targets = [folder.feed_file(name) for name in documents]
-    if targets:
-        targets[0].parent.mkdir(parents=True, exist_ok=True)
-    # A show has a feed per season: the writes (each flushed to disk) wait on the disk, not on
-    # Python, so a few threads overlap them.
+    # A show has a feed per season, and each write ends waiting for the disk to have it (fsync):
+    # a few threads overlap those waits.
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
         changed = list(pool.map(_write_if_changed, targets, documents.values()))
     for target, written in zip(targets, changed, strict=True):
