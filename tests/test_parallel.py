@@ -60,7 +60,22 @@ def check_map_shared() -> None:
     results = map_shared(_squares_with_pid, values, len(values), 3)
     assert [square for square, _ in results] == [value * value for value in values]
     pids = {pid for _, pid in results}
-    assert os.getpid() not in pids and len(pids) >= 2
+    assert results[0][1] == os.getpid() and len(pids) == 3  # this process took the first run
+
+
+def _fails_in_a_worker(state: None, start: int, stop: int) -> list[int]:
+    if start > 0:
+        raise ValueError(f"no luck from {start}")
+    return list(range(start, stop))
+
+
+def test_an_exception_in_a_worker_is_raised_here() -> None:
+    in_a_fresh_process("check_worker_exception")
+
+
+def check_worker_exception() -> None:
+    with pytest.raises(ValueError, match="no luck from 50"):
+        map_shared(_fails_in_a_worker, None, 100, 2)
 
 
 def test_map_shared_with_one_process_or_fewer_pieces_stays_here() -> None:

@@ -62,8 +62,8 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
         show = None
     lock = load_lock(root)
     paths = list(PodcastFolder(root).episode_files())
-    # Reading, parsing and rendering take the time: for large catalogues, worker processes
-    # share the files, each loading a run of neighbours (their folder listings are shared).
+    # Reading, parsing and rendering take the time: for large catalogues, this process and
+    # forked workers share the files, each loading a run of neighbours (their folder listings).
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
     loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
     episodes: list[Episode] = []
