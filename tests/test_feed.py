@@ -17,7 +17,7 @@ from lxml import etree
 
 from podcaster.errors import FeedError
 from podcaster.feed.episodes_json import EPISODES_JSON_VERSION, render_episodes_json
-from podcaster.feed.rss import APPLE_CATEGORIES, render_feed
+from podcaster.feed.rss import APPLE_CATEGORIES, render_feed, render_items, render_show_feeds
 from podcaster.folder.notes import render_notes
 from podcaster.models import (
     PODCAST_GUID_NAMESPACE,
@@ -440,6 +440,37 @@ def test_hubs_and_new_feed_url() -> None:
     assert xp(etree.fromstring(season), "channel/itunes:new-feed-url") == []
 
 
+def test_show_feeds_share_items_and_give_render_feed_s_bytes(episodes: list[PublicEpisode]) -> None:
+    show = replace(SHOW, hubs=("https://websub.example.org/",), seasons=(*SHOW.seasons, Season(3, "Vide")))
+    public_show = replace(PUBLIC_SHOW, show=show)
+    rendered: list[list[str]] = []
+
+    def items(show: Show, live: list[PublicEpisode]) -> list[bytes]:
+        rendered.append([public.episode.slug for public in live])
+        return render_items(show, live)
+
+    whole, seasons = render_show_feeds(public_show, episodes, now=NOW, items=items)
+    assert rendered == [LIVE_SLUGS]  # each item written once, for every document
+    assert whole == render_feed(public_show, episodes, self_url=URLS.feed, now=NOW)
+    assert list(seasons) == [1, 2, 3]
+    for season in show.seasons:
+        url = URLS.season_feed_url(season.number)
+        assert seasons[season.number] == render_feed(
+            public_show, episodes, self_url=url, season=season, now=NOW
+        )
+
+
+def test_show_feeds_name_a_control_character_like_render_feed(episodes: list[PublicEpisode]) -> None:
+    broken = make_episode("s1e9-casse", number=9, title="Un titre\x07 cassé")
+    with pytest.raises(FeedError) as caught:
+        render_show_feeds(PUBLIC_SHOW, [*episodes, broken], now=NOW)
+    with pytest.raises(FeedError) as expected:
+        render_feed(PUBLIC_SHOW, [*episodes, broken], self_url=URLS.feed, now=NOW)
+    assert [str(problem) for problem in caught.value.problems] == [
+        str(problem) for problem in expected.value.problems
+    ]
+
+
 # --- real clients -----------------------------------------------------------------------------------
 
 
@@ -617,3 +648,12 @@ def test_episodes_json_is_safe_to_inline_and_stable(json_bytes: bytes, episodes:
         render_episodes_json(PUBLIC_SHOW, list(reversed(episodes)), now=NOW + timedelta(hours=1))
         == json_bytes
     )
+
+
+def test_episodes_json_is_the_whole_document_dumped_at_once(json_bytes: bytes) -> None:
+    # Written entry by entry, it is the very text json.dumps gives for the whole document.
+    document = json.loads(json_bytes)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    for unsafe in "<>&\u2028\u2029":
+        text = text.replace(unsafe, f"\\u{ord(unsafe):04x}")
+    assert (text + "\n").encode() == json_bytes

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from podcaster.folder.catalogue import load_catalogue, parse_front_matter
-from podcaster.folder.episodefile import render_episode_file
-from podcaster.folder.showwriter import (
+from podcaster.folder.frontmatter import render_episode_file
+from podcaster.folder.tomlfile import (
     render_table,
     retarget,
     season_name_for,

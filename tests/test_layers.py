@@ -16,6 +16,7 @@ FLOORS = {
     "atomic": 0,
     "settings": 0,
     "net": 0,
+    "parallel": 0,
     "media": 1,
     "storage": 1,
     "folder": 2,

@@ -10,10 +10,10 @@ from pathlib import Path
 from podcaster.atomic import write_atomically
 from podcaster.errors import CatalogueError, MediaError, PodcasterError
 from podcaster.folder.catalogue import load_catalogue
-from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.folder.lockfile import load_lock
-from podcaster.folder.showwriter import season_name_for, with_season
+from podcaster.folder.tomlfile import season_name_for, with_season
 from podcaster.media import probe, read_artwork, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags, season_name
 

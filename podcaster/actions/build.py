@@ -15,6 +15,8 @@ from podcaster.folder.mediafacts import refresh_media
 
 Progress = Callable[[str], None]
 
+_WRITERS = 8
+
 
 def build(root: Path, now: datetime | None = None, progress: Progress | None = None) -> BuildResult:
     """Load, probe what changed, render every feed, then write; nothing is written if anything fails."""

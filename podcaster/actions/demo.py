@@ -20,7 +20,7 @@ from podcaster.actions.sample_audio import write_sample_audio
 from podcaster.errors import ConfigError
 from podcaster.folder.catalogue import parse_front_matter
 from podcaster.folder.layout import SHOW_FILE, PodcastFolder
-from podcaster.folder.showwriter import retarget
+from podcaster.folder.tomlfile import retarget
 from podcaster.settings import Settings
 from podcaster.studio import Role, add_user, find_user, set_password
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.showwriter import ARTWORK_EXAMPLE, TomlValue, render_table, season_table
+from podcaster.folder.tomlfile import ARTWORK_EXAMPLE, TomlValue, render_table, season_table
 
 _GITIGNORE = "/public/\n/audio/\n/site/\n/.podcaster/\n"
 

@@ -5,15 +5,23 @@ Build, publish and the site all call :func:`render_feeds`, so the three never di
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from podcaster.errors import Problem
-from podcaster.feed.episodes_json import render_episodes_json
+from podcaster.feed.episodes_json import episode_entries, episodes_document
 from podcaster.feed.public import Resolver
-from podcaster.feed.rss import render_feed
+from podcaster.feed.rss import render_items, render_show_feeds
 from podcaster.folder.catalogue import Catalogue
-from podcaster.models import PublicEpisode, PublicShow, season_feed_name
+from podcaster.models import PublicEpisode, PublicShow, Show, season_feed_name
+from podcaster.parallel import map_shared, worker_count
+
+__all__ = ["PARALLEL_FROM", "Feeds", "render_feeds"]
+
+# From this many live episodes, worker processes write the items: below it, forking
+# them would cost about as much as it saves.
+PARALLEL_FROM = 2000
 
 
 @dataclass(frozen=True)
@@ -31,25 +39,39 @@ def render_feeds(
     resolver: Resolver | None = None,
     *,
     skipped: list[Problem] | None = None,
+    workers: int | None = None,
 ) -> Feeds:
     """Render feed.xml, one feed per season and episodes.json, all in memory.
 
-    A broken episode raises, unless *skipped* is given: see :meth:`Resolver.public_episodes`.
+    Each episode's item is written once for the show's feed and its season's; with many
+    episodes, by one process per core (*workers* sets how many; 1: this one). A broken
+    episode raises, unless *skipped* is given: see :meth:`Resolver.public_episodes`.
     """
     resolver = resolver or Resolver(catalogue)
     public_show = resolver.public_show()
     episodes = resolver.public_episodes(now, skipped=skipped)
-    urls = catalogue.show.urls
-    documents = {
-        "feed.xml": render_feed(public_show, episodes, self_url=urls.feed, now=now),
-        "episodes.json": render_episodes_json(public_show, episodes, now=now),
-    }
-    by_season: dict[int, list[PublicEpisode]] = {}
-    for item in episodes:
-        by_season.setdefault(item.episode.season, []).append(item)
-    for season in catalogue.show.seasons:
-        in_season = by_season.get(season.number, [])
-        documents[season_feed_name(season.number)] = render_feed(
-            public_show, in_season, self_url=urls.season_feed_url(season.number), season=season, now=now
-        )
+    workers = worker_count(len(episodes), PARALLEL_FROM, workers)
+    entries: list[str] = []
+
+    def items(show: Show, live: Sequence[PublicEpisode]) -> list[bytes]:
+        # Called once the feed is checked; each episode's episodes.json entry is written beside its item.
+        rendered = []
+        for item, entry in map_shared(_parts_of, (public_show, live), len(live), workers):
+            rendered.append(item)
+            entries.append(entry)
+        return rendered
+
+    whole, seasons = render_show_feeds(public_show, episodes, now=now, items=items)
+    documents = {"feed.xml": whole, "episodes.json": episodes_document(public_show, entries)}
+    for number, document in seasons.items():
+        documents[season_feed_name(number)] = document
     return Feeds(documents=documents, public_show=public_show, episodes=episodes)
+
+
+def _parts_of(
+    state: tuple[PublicShow, Sequence[PublicEpisode]], start: int, stop: int
+) -> list[tuple[bytes, str]]:
+    """The item and the episodes.json entry of the live episodes from *start* to *stop*."""
+    public_show, live = state
+    run = live[start:stop]
+    return list(zip(render_items(public_show.show, run), episode_entries(public_show, run), strict=True))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from podcaster.atomic import write_atomically
 from podcaster.errors import Problem
 from podcaster.folder.layout import PodcastFolder
+
+_WRITERS = 8
 
 
 @dataclass
@@ -22,13 +25,20 @@ class BuildResult:
 
 def write_feeds(folder: PodcastFolder, documents: dict[str, bytes], result: BuildResult) -> None:
     """Write each document whose bytes changed; each file is replaced atomically."""
-    for name, data in documents.items():
-        target = folder.feed_file(name)
-        try:
-            if target.read_bytes() == data:
-                result.unchanged.append(target)
-                continue
-        except FileNotFoundError:
-            pass
-        write_atomically(target, data)
-        result.written.append(target)
+    targets = [folder.feed_file(name) for name in documents]
+    # A show has a feed per season, and each write ends waiting for the disk to have it (fsync):
+    # a few threads overlap those waits.
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        changed = list(pool.map(_write_if_changed, targets, documents.values()))
+    for target, written in zip(targets, changed, strict=True):
+        (result.written if written else result.unchanged).append(target)
+
+
+def _write_if_changed(target: Path, data: bytes) -> bool:
+    try:
+        if target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomically(target, data)
+    return True

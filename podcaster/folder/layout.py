@@ -97,13 +97,18 @@ class PodcastFolder:
         """Yield every episode file, season folders in number order, then file names."""
         if not self.episodes_dir.is_dir():
             return
-        folders = [
-            (number, path)
-            for path in self.episodes_dir.iterdir()
-            if path.is_dir() and (number := season_number(path.name)) is not None
-        ]
-        for _, folder in sorted(folders):
-            yield from sorted(folder.glob("*.md"))
+        # os.scandir: a catalogue can hold thousands of files, and Path.glob builds a Path for each.
+        with os.scandir(self.episodes_dir) as entries:
+            folders = [
+                (number, entry.name)
+                for entry in entries
+                if entry.is_dir() and (number := season_number(entry.name)) is not None
+            ]
+        for _, name in sorted(folders):
+            folder = self.episodes_dir / name
+            with os.scandir(folder) as entries:
+                files = sorted(entry.name for entry in entries if entry.name.endswith(".md"))
+            yield from (folder / file for file in files)
 
     def episode_artwork(self, slug: str, suffix: str) -> Path:
         """Where ``add`` saves the cover found in an episode's audio tags."""

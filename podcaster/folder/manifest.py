@@ -30,10 +30,12 @@ class BuildManifest:
         self.path = folder.build_manifest
 
     def _signatures(self, paths: list[str]) -> dict[str, list[int]]:
+        # Plain strings and os.stat: a catalogue's inputs are counted in tens of thousands.
+        root = str(self.root)
         signatures = {}
         for name in paths:
             try:
-                status = (self.root / name).stat()
+                status = os.stat(os.path.join(root, name))
             except FileNotFoundError:
                 continue
             signatures[name] = [status.st_size, status.st_mtime_ns]
@@ -41,10 +43,11 @@ class BuildManifest:
 
     def _input_names(self, extra: list[str]) -> list[str]:
         names = [SHOW_FILE, LOCK_FILE, *extra]
-        files = [path.relative_to(self.root) for path in self.folder.episode_files()]
-        names.extend(str(path) for path in files)
+        prefix = len(os.path.join(self.root, ""))  # every episode file is under the root
+        files = [str(path)[prefix:] for path in self.folder.episode_files()]
+        names.extend(files)
         # A season folder's time changes when a file appears in it, such as a transcript found by name.
-        names.extend(sorted({str(path.parent) for path in files}))
+        names.extend(sorted({os.path.dirname(name) for name in files}))
         return names
 
     def current_warnings(self, now: datetime) -> list[Problem] | None:

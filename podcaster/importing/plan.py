@@ -14,7 +14,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from podcaster.errors import Problem, Severity
-from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.importing.htmlmd import html_to_notes
 from podcaster.importing.items import SourceFeed, SourceItem

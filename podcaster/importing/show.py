@@ -19,7 +19,7 @@ from podcaster.feed.rss import APPLE_CATEGORIES
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.notes import plain_text
 from podcaster.folder.showfile import MEDIUMS
-from podcaster.folder.showwriter import (
+from podcaster.folder.tomlfile import (
     ARTWORK_EXAMPLE,
     TomlValue,
     append_tables,

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from podcaster.actions.check import check_catalogue
 from podcaster.atomic import write_atomically
 from podcaster.errors import CatalogueError, PodcasterError, Problem
-from podcaster.folder.catalogue import SLUG, load_catalogue, parse_front_matter
-from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.catalogue import load_catalogue, parse_front_matter
+from podcaster.folder.episodefile import SLUG
+from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder
 from podcaster.models import EpisodeType
 from podcaster.studio.locking import edit_lock

@@ -23,7 +23,7 @@ from podcaster.actions.publish import publish
 from podcaster.atomic import write_atomically
 from podcaster.errors import PodcasterError
 from podcaster.folder.catalogue import parse_front_matter
-from podcaster.folder.episodefile import render_episode_file
+from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder
 from podcaster.publishing.plan import Plan, PlannedObject
 from podcaster.publishing.send import PublishReporter
