@@ -177,7 +177,7 @@ def test_published_episodes_are_refused_unless_forced(tmp_path: Path) -> None:
     assert path.read_bytes() == data
     assert "0 files tagged" in run(root, "tag")  # without names, published episodes are left alone
     assert path.read_bytes() == data
-    assert "1 files tagged" in run(root, "tag", "--force", "premier")
+    assert "1 file tagged," in run(root, "tag", "--force", "premier")
     assert read_tags(path).title == "Épisode un"
     assert load_lock(root).media(_guid(episode_file)).sha256 == probe(path).sha256
 

@@ -97,4 +97,4 @@ def report_tagged(results: list[Tagged]) -> None:
         size = f"{result.before.size:,} → " if result.before else ""
         click.echo(f"tagged    {display(result.path)}  ({size}{result.after.size:,} bytes)")
     changed = sum(result.changed for result in results)
-    click.echo(f"{changed} files tagged, {len(results) - changed} unchanged")
+    click.echo(f"{counted(changed, 'file')} tagged, {len(results) - changed} unchanged")
