@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from rich.console import Console
-from rich.progress import TaskID
-
-from podcaster.cli.publishbars import transfer_bars
+from podcaster.cli.publishbars import TransferBars, bar_label
 from podcaster.importing.importer import ImportReporter
 
 
-class ImportBars(ImportReporter):
-    """One bar per download on stderr; news lines printed above them."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.progress = transfer_bars(self.console)
-        self.tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> ImportBars:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.stop()
-
-    def message(self, text: str) -> None:
-        self.progress.console.print(text, markup=False, highlight=False)
+class ImportBars(TransferBars, ImportReporter):
+    """One bar per download."""
 
     def download_started(self, name: str, total: int | None, done: int) -> None:
-        label = name if len(name) <= 40 else "…" + name[-39:]
         if name in self.tasks:
             self.progress.update(self.tasks[name], total=total, completed=done)
         else:
-            self.tasks[name] = self.progress.add_task(label, total=total, completed=done)
+            self.tasks[name] = self.progress.add_task(bar_label(name), total=total, completed=done)
 
     def bytes_received(self, name: str, count: int) -> None:
         if name in self.tasks:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -31,17 +31,20 @@ def transfer_bars(console: Console) -> Progress:
     )
 
 
-class BarReporter(PublishReporter):
-    """Draws bars on stderr while uploading; prints the news lines above them."""
+def bar_label(name: str) -> str:
+    """A file's name as its bar shows it: the end of it, when it is long."""
+    return name if len(name) <= 40 else "…" + name[-39:]
+
+
+class TransferBars:
+    """Bars on stderr while files move, shown between ``with`` and its end; news lines printed above."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.progress = transfer_bars(self.console)
-        self.overall: TaskID | None = None
         self.tasks: dict[str, TaskID] = {}
-        self._lock = threading.Lock()  # files are uploaded from several threads at once
 
-    def __enter__(self) -> BarReporter:
+    def __enter__(self) -> Self:
         self.progress.start()
         return self
 
@@ -51,13 +54,21 @@ class BarReporter(PublishReporter):
     def message(self, text: str) -> None:
         self.progress.console.print(text, markup=False, highlight=False)
 
+
+class BarReporter(TransferBars, PublishReporter):
+    """Draws a bar per uploaded file and one overall."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__(console)
+        self.overall: TaskID | None = None
+        self._lock = threading.Lock()  # files are uploaded from several threads at once
+
     def start(self, plan: Plan) -> None:
         if plan.uploads:
             self.overall = self.progress.add_task("total", total=plan.upload_bytes)
 
     def file_started(self, item: PlannedObject) -> None:
-        name = item.key if len(item.key) <= 40 else "…" + item.key[-39:]
-        task = self.progress.add_task(name, total=item.size)
+        task = self.progress.add_task(bar_label(item.key), total=item.size)
         with self._lock:
             self.tasks[item.key] = task
 
