@@ -25,7 +25,6 @@ from podcaster.errors import FeedError, raise_if_errors
 from podcaster.feed.categories import APPLE_CATEGORIES
 from podcaster.feed.items import (
     PARSER,
-    append_item,
     duration_seconds,
     episode_page_url,
     new_generator,
@@ -92,7 +91,9 @@ def render_feed(
 ) -> bytes:
     """Render the RSS 2.0 feed of the show, or of one *season*, as UTF-8 bytes."""
     live = live_episodes(episodes, now=now, season=season.number if season else None)
-    return _render(public_show, live, self_url=self_url, season=season, now=now)
+    channel = _channel(public_show, live, self_url=self_url, season=season, now=now)  # checks the feed first
+    with _naming_unwritable_text(public_show.show, live, season):
+        return _around(channel, render_items(public_show.show, live))
 
 
 def render_show_feeds(
@@ -132,25 +133,6 @@ def channel_artwork(public_show: PublicShow, season: Season | None) -> str | Non
     if season is not None and season.number in public_show.season_artwork_urls:
         return public_show.season_artwork_urls[season.number]
     return public_show.artwork_url
-
-
-def _render(
-    public_show: PublicShow,
-    live: Sequence[PublicEpisode],
-    *,
-    self_url: str,
-    season: Season | None,
-    now: datetime,
-) -> bytes:
-    """The document of the *live* episodes, newest first."""
-    fg = _generator(public_show, live, self_url=self_url, season=season, now=now)
-    with _naming_unwritable_text(public_show.show, live, season):
-        rss = _parsed(fg, public_show.show)
-        channel = rss[0]
-        season_names = {known.number: known.name for known in public_show.show.seasons}
-        for public in live:
-            append_item(channel, public_show.show, public, season_names.get(public.episode.season))
-        return tostring(rss, encoding="UTF-8", xml_declaration=True)
 
 
 def _channel(
