@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from podcaster.studio import Role, add_user, recent_activity
+from podcaster.studio import (
+    Role,
+    UploadCut,
+    UploadError,
+    add_user,
+    append_chunk,
+    find_upload,
+    recent_activity,
+    start_upload,
+)
 from tests.fixtures.audio import make_png
 from tests.fixtures.site import NOW
 from tests.test_web_studio import HTTPS, PASSWORD, _app, _client, _sign_in, _token
@@ -119,6 +132,49 @@ def test_the_form_without_script_uploads_a_small_file_whole(app: Flask, sample_m
         )
     assert sent.status_code == 302
     assert client.get(sent.location, base_url=HTTPS).status_code == 200
+
+
+@pytest.mark.parametrize("spooled", [True, False], ids=["spooled-file", "stream"])
+def test_a_body_is_appended_whole_or_kept_up_to_where_it_was_cut(
+    studio: Path, tmp_path: Path, spooled: bool
+) -> None:
+    """A server's spooled body (a real file) is copied by the kernel, a stream a buffer at a time: same bytes."""
+    data = bytes(range(256)) * 12_000  # 3 MB, more than one read buffer
+    upload = start_upload(studio, "edith", len(data), "x.mp3", 5 << 20)
+    opened = contextlib.ExitStack()
+
+    def body(payload: bytes, skip: int = 0) -> BinaryIO:
+        if not spooled:
+            return io.BytesIO(payload)
+        spool = opened.enter_context((tmp_path / f"spool-{skip}-{len(payload)}").open("w+b"))
+        spool.write(b"\0" * skip + payload)  # a server's buffer may hold the body past its start
+        spool.seek(skip)
+        return spool
+
+    first = 1_000_000
+    with opened:
+        _append_cut_and_resume(studio, upload.id, data, first, body)
+
+
+def _append_cut_and_resume(
+    studio: Path, upload_id: str, data: bytes, first: int, body: Callable[..., BinaryIO]
+) -> None:
+    half = append_chunk(studio, upload_id, "edith", 0, body(data[:first], skip=7), first)
+    assert half.offset == first
+    # A request that declared the rest but brought only part of it: what came is kept.
+    with pytest.raises(UploadCut):
+        append_chunk(
+            studio, upload_id, "edith", first, body(data[first:2_000_000], skip=3), len(data) - first
+        )
+    resumed = find_upload(studio, upload_id, "edith")
+    assert resumed.offset == 2_000_000
+    done = append_chunk(studio, upload_id, "edith", resumed.offset, body(data[resumed.offset :]), None)
+    assert done.complete
+    assert done.path.read_bytes() == data
+    with pytest.raises(UploadError) as refused:
+        append_chunk(studio, upload_id, "edith", done.offset, body(b"more"), 4)
+    assert refused.value.status == 413
+    assert done.path.read_bytes() == data
 
 
 def test_a_file_that_is_not_audio_is_refused_and_deleted(app: Flask, studio: Path) -> None:

@@ -27,8 +27,6 @@ from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from podcaster.stats.agents import Agent
 from podcaster.stats.counting import PROBE_BYTES, EpisodeIndex
 from podcaster.stats.logs import Parser
@@ -153,6 +151,9 @@ class DownloadCounter:
         bytes reach the episode's minute is one download, named after its first
         request's agent and country.
         """
+        # numpy is loaded when logs are counted, not by every process that imports stats (the site).
+        import numpy as np
+
         tallies = Tallies()
         tallies.lines, tallies.unreadable, tallies.other, tallies.probes, tallies.no_agent, tallies.bots = (
             self._counts

@@ -36,6 +36,7 @@ from podcaster.studio.roles import Permission, Role, can, can_edit_episode
 from podcaster.studio.uploads import (
     Probed,
     Upload,
+    UploadCut,
     UploadError,
     append_chunk,
     create_draft,
@@ -65,6 +66,7 @@ __all__ = [
     "Role",
     "SaveResult",
     "Upload",
+    "UploadCut",
     "UploadError",
     "User",
     "add_user",

@@ -8,6 +8,7 @@ Passwords are never stored, logged or returned: only their Argon2id hashes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -30,8 +31,16 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # Argon2 takes any length; a bound keeps a hostile form from costing much
 _HASHER = PasswordHasher()  # Argon2id with RFC 9106's second recommended parameters
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DECOY = _HASHER.hash("not a password anyone has")
+
+
+@functools.cache
+def _decoy() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
+
+    Made at the first sign-in, not at import: hashing takes Argon2's 64 MiB
+    and a tenth of a second from every process that merely imports the studio.
+    """
+    return _HASHER.hash("not a password anyone has")
 
 
 class AccountError(PodcasterError):
@@ -102,7 +111,7 @@ def authenticate(root: Path, name: str, password: str) -> User | None:
     """The account when *password* is its password, else None; the hash is upgraded if its cost rose."""
     user = find_user(root, name) if len(password) <= MAX_PASSWORD else None
     try:
-        _HASHER.verify(user.password_hash if user else _DECOY, password[:MAX_PASSWORD])
+        _HASHER.verify(user.password_hash if user else _decoy(), password[:MAX_PASSWORD])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None:

@@ -14,11 +14,13 @@ writes the episode as a draft through :func:`~podcaster.actions.add.add_episode`
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from podcaster.models import EpisodeType, MediaInfo, Tags
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NAME = 200
+READ_SIZE = 1 << 20
 STALE_SECONDS = 7 * 24 * 3600  # an upload nobody resumed for a week is swept away
 
 
@@ -101,25 +104,91 @@ def find_upload(root: Path, upload_id: str, owner: str) -> Upload:
     return Upload(upload_id, int(record["length"]), str(record["name"]), owner, offset, part)
 
 
-def append_chunk(root: Path, upload_id: str, owner: str, offset: int, chunks: Iterable[bytes]) -> Upload:
-    """Append *chunks* at *offset*; what arrived before the stream broke is kept, and the error raised.
+def append_chunk(
+    root: Path, upload_id: str, owner: str, offset: int, body: BinaryIO, length: int | None = None
+) -> Upload:
+    """Append the request *body* (*length* bytes when the request said) at *offset*.
 
-    One writer per upload at a time (an advisory lock): a client that retries
-    while its first request still trickles in is told to ask for the offset again.
+    What arrived before the stream broke is kept, and :class:`UploadCut`
+    raised. One writer per upload at a time (an advisory lock): a client that
+    retries while its first request still trickles in is told to ask for the
+    offset again.
     """
     upload = find_upload(root, upload_id, owner)
     with _exclusive(upload.path) as stream:
         size = stream.seek(0, os.SEEK_END)
         if offset != size:
             raise UploadError(f"the upload is at byte {size}, not {offset}", status=409)
-        written = size
-        for chunk in chunks:
-            if written + len(chunk) > upload.length:
-                raise UploadError("more bytes than the upload declared", status=413)
-            stream.write(chunk)
-            written += len(chunk)
-        stream.flush()
+        room = upload.length - size
+        if length is not None and length > room:
+            raise UploadError("more bytes than the upload declared", status=413)
+        spooled = _spooled_file(body) if length is not None else None
+        if spooled is not None and length is not None:
+            _copy_spooled(spooled, body.tell(), stream, size, length)
+        else:
+            _copy_read(body, stream, room, length)
     return find_upload(root, upload_id, owner)
+
+
+class UploadCut(UploadError):
+    """The request's body ended before its declared length: the connection dropped."""
+
+
+def _spooled_file(body: BinaryIO) -> int | None:
+    """The descriptor of *body* when it is a regular file, as a server that spools request bodies gives."""
+    try:
+        descriptor = body.fileno()
+        return descriptor if stat.S_ISREG(os.fstat(descriptor).st_mode) else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _copy_spooled(source: int, start: int, stream: BinaryIO, end: int, length: int) -> None:
+    """Copy *length* bytes of a spooled body in the kernel, never through Python's buffers.
+
+    The server (waitress) has already written the body to a file: reading it
+    back and writing it again a megabyte at a time costs as much as receiving it.
+    """
+    stream.flush()
+    target = stream.fileno()
+    in_kernel = True
+    copied = 0
+    while copied < length:
+        want = length - copied
+        if in_kernel:
+            try:
+                moved = os.copy_file_range(source, target, want, start + copied, end + copied)
+            except OSError as error:
+                if error.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                    raise
+                in_kernel = False  # a file system that cannot: copy through a buffer instead
+                continue
+        else:
+            moved = os.pwrite(target, os.pread(source, min(want, READ_SIZE), start + copied), end + copied)
+        if moved == 0:
+            raise UploadCut(f"the request ended after {copied:,} of {length:,} bytes")
+        copied += moved
+    stream.seek(0, os.SEEK_END)
+
+
+def _copy_read(body: BinaryIO, stream: BinaryIO, room: int, length: int | None) -> None:
+    """Copy *body* a buffer at a time: at most *length* bytes, never more than *room*."""
+    copied = 0
+    while length is None or copied < length:
+        want = READ_SIZE if length is None else min(READ_SIZE, length - copied)
+        try:
+            chunk = body.read(want)
+        except OSError:  # the connection reset under the server's reader
+            chunk = b""
+        if not chunk:
+            break
+        if copied + len(chunk) > room:
+            raise UploadError("more bytes than the upload declared", status=413)
+        stream.write(chunk)
+        copied += len(chunk)
+    stream.flush()
+    if length is not None and copied < length:
+        raise UploadCut(f"the request ended after {copied:,} of {length:,} bytes")
 
 
 def store_whole(root: Path, owner: str, name: str, chunks: Iterable[bytes], limit: int) -> Upload:

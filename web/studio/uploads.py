@@ -25,6 +25,7 @@ from podcaster.studio import (
     Activity,
     Permission,
     Probed,
+    UploadCut,
     UploadError,
     append_chunk,
     create_draft,
@@ -151,10 +152,14 @@ def tus_append(upload_id: str) -> Response:
     except ValueError:
         return _tus_headers(Response(status=400))
     root = current_app.config["ROOT"]
+    length = request.content_length
+    # With a declared length the server's own input is read as is (bounded by it): a server that
+    # spooled the body to a file lets the kernel copy it. Without one, Werkzeug's stream de-chunks.
+    body = request.environ["wsgi.input"] if length is not None else request.stream
     try:
         # Probed on the next page, not here: a 100 MB file's probe takes as long as its upload.
-        upload = append_chunk(root, upload_id, account().name, offset, _chunks(request.stream))
-    except ClientDisconnected:
+        upload = append_chunk(root, upload_id, account().name, offset, body, length)
+    except (ClientDisconnected, UploadCut):
         # What arrived is kept; the client is gone, and will ask for the offset when it comes back.
         return _tus_headers(Response(status=400))
     except UploadError as error:
