@@ -61,6 +61,10 @@ class S3Settings:
     own_request_checksums: bool = False  # AWS_REQUEST_CHECKSUM_CALCULATION given
     own_response_checksums: bool = False  # AWS_RESPONSE_CHECKSUM_VALIDATION given
     transfer: TransferSettings | None = None  # None: the tuned defaults
+    # The endpoint the environment names (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL), so the client is
+    # fitted to it at once; one from an AWS profile is learnt from a first client. Never printed: a URL
+    # may hold user information.
+    endpoint: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,16 @@ def read_s3_settings(environ: Mapping[str, str]) -> S3Settings:
         own_request_checksums=bool(environ.get("AWS_REQUEST_CHECKSUM_CALCULATION")),
         own_response_checksums=bool(environ.get("AWS_RESPONSE_CHECKSUM_VALIDATION")),
         transfer=transfer_settings(environ),
+        endpoint=_configured_endpoint(environ),
+    )
+
+
+def _configured_endpoint(environ: Mapping[str, str]) -> str | None:
+    """The S3 endpoint the environment gives botocore, as botocore ranks the variables."""
+    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
+        return None
+    return (
+        environ.get("AWS_ENDPOINT_URL_S3", "").strip() or environ.get("AWS_ENDPOINT_URL", "").strip() or None
     )
 
 

@@ -71,3 +71,12 @@ def test_s3_settings_say_what_botocore_is_left_to_decide() -> None:
     assert given.addressing == "virtual"
     assert given.transfer == TransferSettings(threshold=8 * MiB, part_size=8 * MiB)
     assert Settings(now=datetime(2030, 1, 1, tzinfo=UTC)).clock().year == 2030
+
+
+def test_the_s3_endpoint_is_read_as_botocore_ranks_it_and_never_printed() -> None:
+    secret = "https://user:secret@s3.example.org"
+    assert read_settings({"AWS_ENDPOINT_URL": secret}).s3.endpoint == secret
+    both = {"AWS_ENDPOINT_URL": "https://all.example.org", "AWS_ENDPOINT_URL_S3": "https://s3.example.org"}
+    assert read_settings(both).s3.endpoint == "https://s3.example.org"
+    assert read_settings({**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}).s3.endpoint is None
+    assert "secret" not in repr(read_settings({"AWS_ENDPOINT_URL": secret}))

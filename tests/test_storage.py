@@ -630,6 +630,22 @@ def test_s3_addressing_is_chosen_by_the_settings(
         read_s3_settings({"PODCASTER_S3_ADDRESSING": "sideways"})
 
 
+@pytest.mark.s3
+def test_the_client_is_fitted_alike_whether_the_settings_name_the_endpoint_or_not(
+    s3_bucket: str, s3_env: SeaweedServer, tmp_path: Path
+) -> None:
+    url = f"s3://{s3_bucket}"
+    named = read_s3_settings(os.environ)
+    assert named.endpoint == s3_env.endpoint
+    # Named, learnt from a first client, or named wrongly (an AWS endpoint the environment does not use).
+    for settings in (named, S3Settings(), S3Settings(endpoint="https://s3.eu-west-3.amazonaws.com")):
+        storage = S3Storage.from_url(url, base=tmp_path, settings=settings)
+        assert storage.endpoint_url == s3_env.endpoint
+        assert storage._client.meta.config.s3 == {"addressing_style": "path"}
+        assert storage._client.meta.config.request_checksum_calculation == "when_required"
+        storage.put_bytes("fitted.txt", b"x", content_type="text/plain", cache_control="x")
+
+
 def test_aws_endpoints_keep_botocore_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE", "PODCASTER_S3_ADDRESSING"):
         monkeypatch.delenv(name, raising=False)

@@ -7,7 +7,7 @@ place (:func:`_media_errors`).
 
 Hashing every byte is the floor of :func:`probe`'s cost, so each file is read
 once: a small one (most test and sample files) into memory, hashed, and parsed
-from there; a large one hashed in a streaming pass, after which the format
+from there; a large one hashed in a streaming pass while, beside it, the format
 reads only the few regions it needs (headers, the last frame or page, and an
 MP3 without a Xing header once more, from the page cache).
 """
@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -139,16 +140,30 @@ def probe(path: Path | str) -> MediaInfo:
             fmt = _format(data[:128])
             info = fmt.probe(io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest())
         else:
-            with open(descriptor, "rb", closefd=False) as fileobj:
-                fmt = _format(fileobj.read(128))
-                fileobj.seek(0)
-                digest = hashlib.file_digest(fileobj, "sha256").hexdigest()
-                info = fmt.probe(fileobj, fileobj.tell(), digest)
+            # The hash (C, without the GIL) runs in a thread beside the format's parse (Python, with
+            # it): on two cores the probe of a long MP3 costs its hash, not its hash plus its frame walk.
+            with ThreadPoolExecutor(1, thread_name_prefix="sha256") as pool:
+                hashed = pool.submit(_sha256_and_length, path)
+                with open(descriptor, "rb", closefd=False) as fileobj:
+                    fmt = _format(fileobj.read(128))
+                    info = fmt.probe(fileobj, size, "")
+                digest, length = hashed.result()
+            if length != size:
+                raise MediaError(
+                    f"the file changed while it was read ({size:,} then {length:,} bytes): try again"
+                )
+            info = replace(info, sha256=digest)
     finally:
         os.close(descriptor)
     if info.duration <= 0:
         raise MediaError(f"the file holds no audio (duration 0): {_REDO}")
     return info
+
+
+def _sha256_and_length(path: Path | str) -> tuple[str, int]:
+    with open(path, "rb") as fileobj:
+        digest = hashlib.file_digest(fileobj, "sha256").hexdigest()
+        return digest, fileobj.tell()
 
 
 def _load(path: Path) -> tuple[AudioFormat, Any]:

@@ -63,16 +63,19 @@ def make_client(settings: S3Settings, transfer: TransferSettings) -> tuple[Any, 
         options["retries"] = {"mode": "standard", "total_max_attempts": 8}
     if addressing:
         options["s3"] = {"addressing_style": addressing}
-    client = _create_client(session, options_region, options)
-    if not is_aws(client.meta.endpoint_url):
-        # A custom endpoint: path-style unless told otherwise, checksums only when required.
-        options.setdefault("s3", {"addressing_style": "path"})
-        if not settings.own_request_checksums:
-            options["request_checksum_calculation"] = "when_required"
-        if not settings.own_response_checksums:
-            options["response_checksum_validation"] = "when_required"
+    custom = dict(options)
+    # A custom endpoint: path-style unless told otherwise, checksums only when required.
+    custom.setdefault("s3", {"addressing_style": "path"})
+    if not settings.own_request_checksums:
+        custom["request_checksum_calculation"] = "when_required"
+    if not settings.own_response_checksums:
+        custom["response_checksum_validation"] = "when_required"
+    # Fitted at once when the environment names the endpoint; else a first client tells where it goes.
+    expected_custom = settings.endpoint is not None and not is_aws(settings.endpoint)
+    client = _create_client(session, options_region, custom if expected_custom else options)
+    if is_aws(client.meta.endpoint_url) == expected_custom:
         client.close()
-        client = _create_client(session, options_region, options)
+        client = _create_client(session, options_region, options if expected_custom else custom)
     return session, client
 
 

@@ -45,6 +45,7 @@ import boto3
 import lameenc
 
 from podcaster.actions.publish import publish
+from podcaster.settings import settings_from_environment
 from podcaster.storage import open_storage
 from tests.benchmarks.bench_storage import use_environment
 from tests.fixtures.audio import iter_pcm, make_audio
@@ -142,14 +143,21 @@ def bench_no_change(server: SeaweedServer, work: Path, episodes: int, repeat: in
     proxy = S3FaultProxy(server.endpoint)
     os.environ["AWS_ENDPOINT_URL"] = proxy.url
     try:
-        first, first_counts, _ = counted(proxy, lambda: publish(root, storage_url=url, now=NOW))
+        first, first_counts, _ = counted(
+            proxy, lambda: publish(root, storage_url=url, now=NOW, settings=settings_from_environment())
+        )
         keys = len(open_storage(url).list())
         print(f"a catalogue of {episodes} episodes, {keys} objects in storage")
         print(
             f"  first publish (probe, upload, verify): {first:6.2f} s  {dict(sorted(first_counts.items()))}"
         )
 
-        runs = [counted(proxy, lambda: publish(root, storage_url=url, now=NOW)) for _ in range(repeat)]
+        runs = [
+            counted(
+                proxy, lambda: publish(root, storage_url=url, now=NOW, settings=settings_from_environment())
+            )
+            for _ in range(repeat)
+        ]
         seconds = statistics.median(run[0] for run in runs)
         methods = runs[-1][1]
         listings = runs[-1][2]
@@ -233,7 +241,7 @@ def bench_new_episode(
         return audio
 
     def ours(audio: Path) -> None:
-        result = publish(root, storage_url=url, now=NOW)
+        result = publish(root, storage_url=url, now=NOW, settings=settings_from_environment())
         new_media = [key for key in result.uploaded if key.startswith("media/")]
         assert len(new_media) == 1 and new_media[0].endswith(".mp3"), result.uploaded
         assert result.uploaded[-1] == "feed.xml", result.uploaded
@@ -242,7 +250,9 @@ def bench_new_episode(
         baseline.upload_file(str(audio), bucket, f"baseline/{audio.name}")
 
     try:
-        publish(root, storage_url=url, now=NOW)  # the catalogue as it was before the new episode
+        publish(
+            root, storage_url=url, now=NOW, settings=settings_from_environment()
+        )  # the catalogue as it was before the new episode
         audio = add_episode()
         size = audio.stat().st_size
         print(
