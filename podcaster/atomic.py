@@ -1,10 +1,18 @@
-"""Replace a file so that readers see the old content or the new, never half of it."""
+"""Replace a file so that readers see the old content or the new, never half of it; one writer at a time."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from podcaster.errors import PodcasterError
+
+WAIT_SECONDS = 10.0
 
 
 def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -21,3 +29,32 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on *path*, waiting up to *wait* seconds for its holder to let go.
+
+    Writers hold it for the moment of a save (milliseconds), so waiting is
+    kinder than refusing; a lock held longer than *wait* means something is
+    stuck, and the caller is told so. The kernel drops the lock when its
+    process ends, so a crash leaves none. Not re-entrant: a holder that asks
+    again waits for itself.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    with path.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PodcasterError(
+                        "another save has held the folder for too long; try again in a moment", path=path
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from podcaster.actions.publish import (
     FEED_CACHE,
     MEDIA_CACHE,
     MEDIA_PREFIX,
+    PlannedObject,
+    PublishReporter,
     publish,
     publishing_lock,
 )
@@ -521,6 +524,32 @@ def test_a_second_publish_at_once_refuses_naming_the_lock(podcast: Podcast, targ
 
     podcast.publish(target)  # released: the next one goes through
     assert_live_feeds_whole(target.storage)
+
+
+def test_an_episode_added_while_a_publish_runs_keeps_its_facts_in_the_lock(
+    podcast: Podcast, target: Target
+) -> None:
+    """A producer adds an episode (the studio, another terminal) while a publish uploads: both saves stay."""
+    first = podcast.add("Premier épisode", seed=1)
+
+    class AddsMidway(PublishReporter):
+        added: Path | None = None
+        once = threading.Lock()  # files start in several upload threads at once
+
+        def file_started(self, item: PlannedObject) -> None:
+            with self.once:
+                if self.added is None:  # the publish read the lock already; it saves it at the end
+                    self.added = podcast.add("Ajouté pendant la publication", seed=2, draft=True)
+
+    reporter = AddsMidway()
+    publish(podcast.root, storage_url=target.url, reporter=reporter)
+
+    assert reporter.added is not None
+    lock = load_lock(podcast.root)
+    assert lock.episodes[podcast.guid(first)].publication is not None  # the publish's own record
+    added = lock.episodes[podcast.guid(reporter.added)]  # and the other writer's, kept
+    assert added.media.size == (podcast.root / podcast.audio(reporter.added)).stat().st_size
+    assert added.publication is None
 
 
 # -- faults on S3 ------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 ``podcast.lock`` is committed beside the catalogue so a machine without the
 audio can still build the feeds. It is JSON, sorted and indented, so its diffs
-read well, and it is always replaced atomically.
+read well, and it is always replaced atomically. Several writers may hold it
+at once (a publish for minutes, a producer adding an episode from the studio
+or another terminal meanwhile): each save merges its own changes into what
+the file holds by then, so none is lost.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from podcaster.atomic import write_atomically
+from podcaster.atomic import exclusive, write_atomically
 from podcaster.errors import CatalogueError
 from podcaster.folder.layout import PodcastFolder
 from podcaster.models import Chapter, MediaInfo
@@ -45,6 +48,8 @@ class Lock:
     episodes: dict[str, LockEntry] = field(default_factory=dict)
     assets: dict[str, Publication] = field(default_factory=dict)
     feeds: dict[str, str] = field(default_factory=dict)  # storage key -> sha256 of what is live
+    # The document as read from the file: what a save compares the file with, to keep others' changes.
+    read: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def media(self, guid: str) -> MediaInfo | None:
         entry = self.episodes.get(guid)
@@ -59,44 +64,93 @@ class Lock:
         self.episodes[guid] = replace(self.episodes[guid], publication=publication)
 
     def to_json(self) -> str:
-        document: dict[str, Any] = {
+        return _dump(self._document())
+
+    def _document(self) -> dict[str, Any]:
+        return {
             "version": LOCK_VERSION,
             "episodes": {guid: _entry_to_json(entry) for guid, entry in sorted(self.episodes.items())},
             "assets": {source: asdict(pub) for source, pub in sorted(self.assets.items())},
             "feeds": dict(sorted(self.feeds.items())),
         }
-        return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
     def save(self) -> None:
-        """Replace the lock file atomically: readers see the old or the new one, never half."""
-        write_atomically(self.path, self.to_json().encode("utf-8"))
+        """Replace the lock file atomically, keeping what other writers saved since it was read.
+
+        Every entry this lock changed since it was read is written as it is
+        here; every other entry as the file holds it now (another writer may
+        have recorded a new episode meanwhile). Writers take turns on the
+        folder's edit lock for the moment of the merge, the studio's too.
+        """
+        ours = self._document()
+        with exclusive(PodcastFolder(self.path.parent).edit_lock):
+            now = _read_document(self.path)
+            merged = ours if now is None or now == self.read else _merge(self.read, ours, now)
+            write_atomically(self.path, _dump(merged).encode("utf-8"))
+        if merged is not ours:
+            self.episodes, self.assets, self.feeds = _sections(merged)
+        self.read = merged
 
 
-def load_lock(root: Path) -> Lock:
-    """Read ``podcast.lock`` in *root*; an absent file is an empty lock."""
-    path = PodcastFolder(root).lock_file
+def _merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Three-way, entry by entry: our change where we made one, else the file's current entry."""
+    merged: dict[str, Any] = {"version": LOCK_VERSION}
+    for section in ("episodes", "assets", "feeds"):
+        before = (base or {}).get(section, {})
+        mine, now = ours.get(section, {}), theirs.get(section, {})
+        entries = {}
+        for key in sorted(before.keys() | mine.keys() | now.keys()):
+            value = mine.get(key) if mine.get(key) != before.get(key) else now.get(key)
+            if value is not None:
+                entries[key] = value
+        merged[section] = entries
+    return merged
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _read_document(path: Path) -> dict[str, Any] | None:
+    """The lock file's JSON as it is now; ``None`` when there is none."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lock(path=path)
+        return None
     try:
         document = json.loads(text)
-        if document.get("version") != LOCK_VERSION:
-            raise CatalogueError(
-                f"unsupported lock version {document.get('version')!r}; expected {LOCK_VERSION}", path=path
-            )
-        episodes = {guid: _entry_from_json(raw) for guid, raw in document.get("episodes", {}).items()}
-        assets = {source: Publication(**raw) for source, raw in document.get("assets", {}).items()}
-        feeds = {str(key): str(value) for key, value in document.get("feeds", {}).items()}
     except json.JSONDecodeError as error:
         raise CatalogueError(
             f"the lock file is not valid JSON ({error.msg}); restore it from git",
             path=path,
             line=error.lineno,
         ) from None
-    except (KeyError, TypeError, AttributeError) as error:
+    if not isinstance(document, dict) or document.get("version") != LOCK_VERSION:
+        version = document.get("version") if isinstance(document, dict) else None
+        raise CatalogueError(f"unsupported lock version {version!r}; expected {LOCK_VERSION}", path=path)
+    return document
+
+
+def _sections(
+    document: dict[str, Any],
+) -> tuple[dict[str, LockEntry], dict[str, Publication], dict[str, str]]:
+    episodes = {guid: _entry_from_json(raw) for guid, raw in document.get("episodes", {}).items()}
+    assets = {source: Publication(**raw) for source, raw in document.get("assets", {}).items()}
+    feeds = {str(key): str(value) for key, value in document.get("feeds", {}).items()}
+    return episodes, assets, feeds
+
+
+def load_lock(root: Path) -> Lock:
+    """Read ``podcast.lock`` in *root*; an absent file is an empty lock."""
+    path = PodcastFolder(root).lock_file
+    document = _read_document(path)
+    if document is None:
+        return Lock(path=path)
+    try:
+        episodes, assets, feeds = _sections(document)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise CatalogueError(f"the lock file is damaged ({error}); restore it from git", path=path) from None
-    return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds)
+    return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds, read=document)
 
 
 def _entry_to_json(entry: LockEntry) -> dict[str, Any]:

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from podcaster.errors import PodcasterError
-
-WAIT_SECONDS = 10.0
+from podcaster.atomic import WAIT_SECONDS, exclusive
 
 
-@contextlib.contextmanager
+@contextmanager
 def edit_lock(path: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on *path*, waiting up to *wait* seconds for another save to end.
-
-    A save takes milliseconds, so waiting is kinder than refusing; a lock held
-    longer than *wait* means something is stuck, and the caller is told so.
-    The kernel drops the lock when its process ends, so a crash leaves none.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait
-    with path.open("a") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise PodcasterError(
-                        "another save has held the folder for too long; try again in a moment", path=path
-                    ) from None
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold the folder's edit lock at *path* (see :func:`podcaster.atomic.exclusive`)."""
+    with exclusive(path, wait):
+        yield
