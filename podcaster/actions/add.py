@@ -42,16 +42,20 @@ def add_episode(
     episode_type: EpisodeType = EpisodeType.FULL,
     draft: bool = False,
     now: datetime | None = None,
+    probed: tuple[MediaInfo, Tags] | None = None,
 ) -> AddedEpisode:
-    """Probe *audio*, write ``episodes/saison-N/<slug>.md`` and record its facts; undo both on any error."""
+    """Probe *audio*, write ``episodes/saison-N/<slug>.md`` and record its facts; undo both on any error.
+
+    *probed* is the file's facts and tags when the caller has just read them
+    from this very file (the studio probes an upload before its form).
+    """
     root = root.resolve()
     catalogue = load_catalogue(root)  # a broken catalogue is reported before anything is written
     audio = audio.expanduser().resolve()
     if not audio.is_file():
         # A FIFO, a device or a folder: reading one blocks forever or makes no sense as an episode.
         raise MediaError("not a regular file: give the audio file itself", path=audio)
-    media = probe(audio)
-    tags = read_tags(audio)
+    media, tags = probed if probed is not None else (probe(audio), read_tags(audio))
     in_season = [e for e in catalogue.episodes if e.season == season]
     if number is None and episode_type is EpisodeType.FULL:
         number = max((e.number or 0 for e in in_season), default=0) + 1
@@ -93,7 +97,6 @@ def add_episode(
     new_folder = not target.parent.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     lock = load_lock(root)
-    before = lock.to_json()
     show_file = podcast.show_file
     show_text = show_file.read_text(encoding="utf-8")
     new_season = None
@@ -118,8 +121,6 @@ def add_episode(
             target.unlink(missing_ok=True)
         if artwork:
             artwork.unlink(missing_ok=True)
-        if lock.to_json() != before:
-            lock.path.write_text(before, encoding="utf-8")
         if new_season:
             write_atomically(show_file, show_text.encode("utf-8"))
         if new_folder:
