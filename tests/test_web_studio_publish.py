@@ -7,6 +7,9 @@ import contextlib
 import io
 import json
 import re
+import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -258,6 +261,48 @@ def test_editors_publish_and_unpublish_an_episode(app: Flask, studio: Path) -> N
     assert actions[:2] == [("edith", "unpublish", "brouillon"), ("edith", "publish", "brouillon")]
     home = client.get("/studio/", base_url=HTTPS).get_data(as_text=True)
     assert "Activité récente" in home and "a dépublié" in home
+
+
+def test_a_publish_started_by_one_worker_is_followed_from_another(app: Flask, studio: Path) -> None:
+    """Two app instances on one folder, as two worker processes: the job's progress is in the folder."""
+    client, token = _signed_in(app)
+    started = client.post(
+        "/studio/publier",
+        data={"csrf_token": token, "slug": "brouillon", "action": "publish"},
+        base_url=HTTPS,
+    )
+    assert started.status_code == 302
+    other_worker, _ = _signed_in(_app(studio, STUDIO_UPLOAD_LIMIT=5 << 20))
+    ended = _wait(other_worker, started.location)
+    assert ended["state"] == "done", ended
+    assert "feed.xml" in ended["uploaded"]
+    page = other_worker.get(started.location, base_url=HTTPS).get_data(as_text=True)
+    assert "Publication terminée" in page
+    saved = next((studio / ".podcaster/publish-jobs").glob("*.json"))
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+
+def test_a_publish_whose_process_died_is_told_as_failed(app: Flask, studio: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    jobs = studio / ".podcaster/publish-jobs"
+    jobs.mkdir(parents=True)
+    job = {
+        "id": "abcdefghijklmnop",
+        "state": "running",
+        "pid": int(gone.stdout),
+        "messages": [],
+        "uploaded": [],
+    }
+    job.update(action="publish", slug="", total_bytes=10, sent_bytes=5, total_files=2, done_files=1, error="")
+    (jobs / "abcdefghijklmnop.json").write_text(json.dumps(job), encoding="utf-8")
+    client, _ = _signed_in(app)
+    told = client.get("/studio/publications/abcdefghijklmnop.json", base_url=HTTPS).get_json()
+    assert told["state"] == "failed"
+    assert "publish again" in told["error"]
+    assert client.get("/studio/publications/abcdefghijklmnop/", base_url=HTTPS).status_code == 200
+    assert client.get("/studio/publications/..%2Fusers.json", base_url=HTTPS).status_code == 404
 
 
 def test_an_author_sees_no_publish_button_and_a_forged_publish_is_refused(app: Flask, studio: Path) -> None:

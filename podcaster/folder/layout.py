@@ -151,7 +151,7 @@ class PodcastFolder:
 
     @property
     def edit_lock(self) -> Path:
-        """Held while the studio rewrites a catalogue or users file, so two saves never interleave."""
+        """Held while the studio, or any save of ``podcast.lock``, rewrites a file, so two saves never interleave."""
         return self.root / WORK_DIR / "edit.lock"
 
     @property
@@ -163,6 +163,11 @@ class PodcastFolder:
     def uploads_dir(self) -> Path:
         """Audio the studio is receiving, chunk by chunk, until it becomes an episode's (same disk: a move)."""
         return self.root / WORK_DIR / "uploads"
+
+    @property
+    def publish_jobs_dir(self) -> Path:
+        """The studio's publishes' progress, one JSON file each, so every worker process can show it."""
+        return self.root / WORK_DIR / "publish-jobs"
 
     @property
     def activity_log(self) -> Path:

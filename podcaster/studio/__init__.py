@@ -31,7 +31,7 @@ from podcaster.studio.episodes import (
     wall_clock,
 )
 from podcaster.studio.overview import Overview, studio_overview
-from podcaster.studio.publishing import Action, JobState, PublishJob, set_draft, start_publish
+from podcaster.studio.publishing import Action, JobState, PublishJob, read_job, set_draft, start_publish
 from podcaster.studio.roles import Permission, Role, can, can_edit_episode
 from podcaster.studio.uploads import (
     Probed,
@@ -86,6 +86,7 @@ __all__ = [
     "period_days",
     "probe_upload",
     "read_episode",
+    "read_job",
     "recent_activity",
     "record_activity",
     "remove_user",

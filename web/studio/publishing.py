@@ -8,18 +8,19 @@ runs; without script it reloads itself until the publish ends.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, redirect, request, url_for
 
 from podcaster.errors import PodcasterError
 from podcaster.settings import read_settings
-from podcaster.studio import Action, EditRefused, Permission, PublishJob, start_publish
+from podcaster.studio import Action, EditRefused, Permission, PublishJob, read_job, start_publish
 
 from .blueprint import account, bp, language, page, require
 from .texts import texts
 
 JOBS = "studio_jobs"
-KEEP_JOBS = 20  # the newest jobs are kept, so their pages still answer after they end
+KEEP_JOBS = 20  # the newest jobs are kept in memory; the others are read from their files
 
 
 def init_publishing(app: Flask, environ: dict[str, str]) -> None:
@@ -72,14 +73,20 @@ def publish_now() -> Response:
 @bp.get("/publications/<job_id>/")
 @require(Permission.PUBLISH)
 def publish_progress(job_id: str) -> Response:
-    job = _jobs().get(job_id) or abort(404)
-    return page("studio/publishing.html", job=job.progress())
+    return page("studio/publishing.html", job=_progress(job_id))
 
 
 @bp.get("/publications/<job_id>.json")
 @require(Permission.PUBLISH)
 def publish_status(job_id: str) -> Response:
-    job = _jobs().get(job_id) or abort(404)
-    response = jsonify(job.progress())
+    response = jsonify(_progress(job_id))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _progress(job_id: str) -> dict[str, Any]:
+    """The job's progress: from memory in the process running it, else as that process saved it."""
+    job = _jobs().get(job_id)
+    if job is not None:
+        return job.progress()
+    return read_job(current_app.config["ROOT"], job_id) or abort(404)
