@@ -303,7 +303,14 @@ def _same(current: EpisodeText, changes: EpisodeChanges) -> bool:
         and current.notes == _clean_notes(changes.notes)
         and (
             changes.extras is None
-            or same_extras(changes.extras, current.season, current.number, current.persons, current.location)
+            or same_extras(
+                changes.extras,
+                current.attached,
+                current.season,
+                current.number,
+                current.persons,
+                current.location,
+            )
         )
     )
 

@@ -132,14 +132,25 @@ def read_attached(data: Mapping[str, Any], episode_file: Path) -> Attached:
 
 
 def same_extras(
-    extras: Extras, season: int, number: int | None, persons: tuple[Guest, ...], place: Place | None
+    extras: Extras,
+    attached: Attached,
+    season: int,
+    number: int | None,
+    persons: tuple[Guest, ...],
+    place: Place | None,
 ) -> bool:
-    return not extras.touches_files and (extras.season, extras.number, extras.persons, extras.location) == (
-        season,
-        number,
-        persons,
-        place,
+    """Whether saving *extras* would change nothing (removing a file the episode does not name changes nothing)."""
+    removes = (
+        bool(extras.remove_transcripts & set(attached.transcripts))
+        or (extras.remove_chapters and attached.chapters is not None)
+        or (extras.remove_artwork and attached.image is not None)
     )
+    return not (extras.new_season or extras.attach or removes) and (
+        extras.season,
+        extras.number,
+        extras.persons,
+        extras.location,
+    ) == (season, number, persons, place)
 
 
 def apply_extras(
