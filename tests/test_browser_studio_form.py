@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from podcaster.studio import store_whole
+from tests import test_browser_studio
 from tests.fixtures.browser import Server
-from tests.test_browser_studio import _serious, _sign_in, studio_server  # noqa: F401  (the fixture)
+from tests.test_browser_studio import _serious, _sign_in
 
 pytestmark = pytest.mark.browser
+studio_server = test_browser_studio.studio_server  # the same served podcast with an editor account
 
 EDIT = "studio/episodes/premier-episode/"
 WIDTHS = (390, 1280)
