@@ -150,7 +150,7 @@ def fields_context(
 ) -> dict[str, Any]:
     """What the shared fields' template needs besides the values."""
     t = texts(language())
-    rows = list(values["guests"])
+    rows = [row for row in values["guests"] if any(row[key] for key in ("name", "href", "img"))]
     rows += [_guest_row(Guest(""))] * BLANK_GUESTS
     roles = [(role, t.get(f"role_{role.replace('-', '_')}", role)) for role in ROLES]
     known = {role for role, _ in roles}
