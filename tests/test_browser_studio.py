@@ -207,7 +207,7 @@ def test_an_editor_uploads_resumes_previews_and_publishes_to_s3(
         assert "35" in page.locator("#probed-duration").inner_text()
         assert page.get_by_label("Titre").input_value() == "La ville en partage"  # from the file's tags
         assert _serious(page) == [], "new episode form"
-        page.get_by_label("Saison").select_option("2")
+        page.get_by_label("Saison de l’épisode").select_option("2")
         page.get_by_label("Date et heure de publication").fill("2023-11-08T08:00")
         page.get_by_role("button", name="Créer le brouillon").click()
         page.wait_for_url("**/studio/episodes/la-ville-en-partage/?done=created")

@@ -114,6 +114,14 @@ class PodcastFolder:
         """Where ``add`` saves the cover found in an episode's audio tags."""
         return self.artwork_dir / "episodes" / f"{slug}{suffix}"
 
+    def episode_transcript(self, season: int, slug: str, suffix: str) -> Path:
+        """Where the studio keeps an episode's transcript: beside its file, as ``<slug>.vtt`` or ``.srt``."""
+        return self.season_dir(season) / f"{slug}{suffix}"
+
+    def episode_chapters(self, season: int, slug: str) -> Path:
+        """Where the studio keeps an episode's JSON chapters file: beside its file."""
+        return self.season_dir(season) / f"{slug}.chapters.json"
+
     def rehosted_audio_dir(self, season: int) -> Path:
         """Where ``import --rehost`` keeps the audio it downloads for a season."""
         return self.root / AUDIO_DIR / season_name(season)

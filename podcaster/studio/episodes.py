@@ -18,17 +18,44 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from podcaster.actions.check import check_catalogue
-from podcaster.atomic import write_atomically
 from podcaster.errors import CatalogueError, PodcasterError, Problem
 from podcaster.folder.catalogue import load_catalogue, parse_front_matter
 from podcaster.folder.episodefile import SLUG
 from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.lockfile import load_lock
+from podcaster.folder.notes import render_notes
 from podcaster.models import EpisodeType
+from podcaster.studio.form import (
+    MAX_GUESTS,
+    MAX_TEXT,
+    Attached,
+    Extras,
+    FileChanges,
+    Guest,
+    Kind,
+    Place,
+    discard_all,
+    extras_problems,
+    staged_problems,
+)
+from podcaster.studio.form.extras import apply_extras, read_attached, read_guests, read_place, same_extras
+from podcaster.studio.form.placing import place_files
 from podcaster.studio.locking import edit_lock
 from podcaster.studio.roles import Role, can_edit_episode
 
 FIELDS = ("title", "date", "type", "explicit", "notes")
+# The front matter's keys, by the form field that sets them.
+KEY_FIELDS = {
+    **{name: name for name in FIELDS},
+    "season": "season",
+    "episode": "number",
+    "persons": "persons",
+    "location": "location",
+    "transcripts": Kind.TRANSCRIPT.value,
+    "chapters": Kind.CHAPTERS.value,
+    "image": Kind.ARTWORK.value,
+}
 MAX_TITLE = 500
 MAX_NOTES = 100_000
 
@@ -51,6 +78,12 @@ class EpisodeText:
     draft: bool
     version: str
     text: str
+    guid: str = ""
+    season: int = 1
+    number: int | None = None
+    persons: tuple[Guest, ...] = ()
+    location: Place | None = None
+    attached: Attached = field(default_factory=Attached)
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,7 @@ class EpisodeChanges:
     type: EpisodeType
     explicit: bool | None
     notes: str
+    extras: Extras | None = None  # None: season, number, guests, place and files stay as they are
 
 
 class Outcome(StrEnum):
@@ -97,30 +131,93 @@ def read_episode(root: Path, slug: str) -> EpisodeText:
 def save_episode(
     root: Path, slug: str, changes: EpisodeChanges, version: str, role: Role, now: datetime
 ) -> SaveResult:
-    """Rewrite *slug*'s file with *changes* if it is still at *version*, *role* may, and check agrees."""
+    """Rewrite *slug*'s file with *changes* if it is still at *version*, *role* may, and check agrees.
+
+    With :attr:`EpisodeChanges.extras`, a new season is declared in podcast.toml,
+    received files are placed and others removed, and the file moves to its
+    season's folder, all under the same lock and all undone if ``check`` objects.
+    """
     root = root.resolve()
-    _check_lengths(changes)
-    with edit_lock(PodcastFolder(root).edit_lock):
-        path = find_episode_file(root, slug)
-        current = _read(path)
-        if not can_edit_episode(role, draft=current.draft):
-            raise EditRefused("only editors and admins may change an episode that is not a draft", path=path)
-        data, _, notes, _ = parse_front_matter(path)
-        proposed = _render(data, notes, current, changes)
-        if current.version != version:
-            return SaveResult(Outcome.CONFLICT, current=current, proposed=proposed)
-        if _same(current, changes):
-            return SaveResult(Outcome.UNCHANGED, current=current)
-        before, _ = _problems_of(root, path, now)
-        old = path.read_bytes()
-        write_atomically(path, proposed.encode("utf-8"))
-        after, warnings = _problems_of(root, path, now)
-        known = {problem.message for problem in before}
-        fresh = [problem for problem in after if problem.message not in known]
+    try:
+        _check_lengths(changes)
+        with edit_lock(PodcastFolder(root).edit_lock):
+            path = find_episode_file(root, slug)
+            current = _read(path)
+            if not can_edit_episode(role, draft=current.draft):
+                raise EditRefused(
+                    "only editors and admins may change an episode that is not a draft", path=path
+                )
+            data, _, notes, _ = parse_front_matter(path)
+            if current.version != version:
+                proposed = _render(data, notes, current, changes, {})
+                return SaveResult(Outcome.CONFLICT, current=current, proposed=proposed)
+            if _same(current, changes):
+                return SaveResult(Outcome.UNCHANGED, current=current)
+            refused = _refused_files(root, current, changes.extras)
+            if refused:
+                return SaveResult(Outcome.INVALID, errors=refused)
+            return _write_checked(root, path, current, (data, notes), changes, now)
+    finally:
+        if changes.extras is not None:
+            discard_all(changes.extras.attach)
+
+
+def _refused_files(root: Path, current: EpisodeText, extras: Extras | None) -> dict[str, list[str]]:
+    """What loading and ``check`` would say of the guests, the place and each received file, before writing."""
+    if extras is None:
+        return {}
+    found = extras_problems(extras)
+    media = load_lock(root).media(current.guid) if extras.attach else None
+    duration = media.duration if media is not None and media.duration > 0 else None
+    for staged in extras.attach:
+        for message in staged_problems(staged, duration):
+            found.setdefault(staged.kind.value, []).append(message)
+    return found
+
+
+def _write_checked(
+    root: Path,
+    path: Path,
+    current: EpisodeText,
+    parsed: tuple[dict[str, Any], str],
+    changes: EpisodeChanges,
+    now: datetime,
+) -> SaveResult:
+    folder = PodcastFolder(root)
+    extras = changes.extras
+    target = path
+    if extras is not None and extras.season != current.season:
+        target = folder.episode_file(extras.season, path.stem)
+    before = {_key(problem, path, target) for problem in _problems(root, now)}
+    files = FileChanges()
+    try:
+        placed: dict[Kind, str] = {}
+        fields: dict[Path, Kind] = {}
+        if extras is not None:
+            placed, fields = place_files(folder, files, path, target, extras, current.attached)
+        proposed = _render(*parsed, current, changes, placed)
+        files.write(target, proposed.encode("utf-8"))
+        if target != path:
+            files.remove(path)
+        after = _problems(root, now)
+        fresh = [p for p in after if p.is_error and _key(p, path, target) not in before]
         if fresh:
-            write_atomically(path, old)
-            return SaveResult(Outcome.INVALID, errors=_by_field(fresh, proposed), proposed=proposed)
-        return SaveResult(Outcome.SAVED, warnings=warnings, current=_read(path))
+            files.undo()
+            return SaveResult(
+                Outcome.INVALID, errors=_by_field(fresh, proposed, target, folder, fields), proposed=proposed
+            )
+    except BaseException:
+        files.undo()
+        raise
+    warnings = [p for p in after if not p.is_error and _same_file(p.path, target)]
+    return SaveResult(Outcome.SAVED, warnings=warnings, current=_read(target))
+
+
+def preview_notes(markdown: str) -> str:
+    """The notes as the site and the feeds show them: the same renderer and sanitiser."""
+    if len(markdown) > MAX_NOTES:
+        raise CatalogueError(f"the notes are over {MAX_NOTES} characters")
+    return render_notes(_clean_notes(markdown))
 
 
 def wall_clock(moment: datetime, zone: str) -> datetime:
@@ -155,6 +252,7 @@ def _read(path: Path) -> EpisodeText:
     except ValueError:
         episode_type = EpisodeType.FULL
     explicit = data.get("explicit")
+    season, number = data.get("season"), data.get("episode")
     return EpisodeText(
         slug=path.stem,
         path=path,
@@ -166,6 +264,12 @@ def _read(path: Path) -> EpisodeText:
         draft=data.get("draft") is True,
         version=hashlib.sha256(raw).hexdigest(),
         text=raw.decode("utf-8"),
+        guid=str(data.get("guid", "")),
+        season=season if isinstance(season, int) and not isinstance(season, bool) else 1,
+        number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+        persons=read_guests(data.get("persons")),
+        location=read_place(data.get("location")),
+        attached=read_attached(data, path),
     )
 
 
@@ -176,6 +280,18 @@ def _check_lengths(changes: EpisodeChanges) -> None:
         raise CatalogueError(f"the notes are over {MAX_NOTES} characters")
     if changes.date.tzinfo is None:
         raise CatalogueError("the date needs a time zone")
+    extras = changes.extras
+    if extras is None:
+        return
+    if len(extras.persons) > MAX_GUESTS:
+        raise CatalogueError(f"more than {MAX_GUESTS} guests")
+    texts = [text for guest in extras.persons for text in (guest.name, guest.role, guest.href, guest.img)]
+    if extras.location:
+        texts += [extras.location.name, extras.location.geo, extras.location.osm]
+    if extras.new_season:
+        texts.append(extras.new_season.name)
+    if any(text and len(text) > MAX_TEXT for text in texts):
+        raise CatalogueError(f"a guest, place or season field is over {MAX_TEXT} characters")
 
 
 def _same(current: EpisodeText, changes: EpisodeChanges) -> bool:
@@ -185,6 +301,17 @@ def _same(current: EpisodeText, changes: EpisodeChanges) -> bool:
         and current.type is changes.type
         and current.explicit == changes.explicit
         and current.notes == _clean_notes(changes.notes)
+        and (
+            changes.extras is None
+            or same_extras(
+                changes.extras,
+                current.attached,
+                current.season,
+                current.number,
+                current.persons,
+                current.location,
+            )
+        )
     )
 
 
@@ -196,7 +323,9 @@ def _clean_notes(notes: str) -> str:
     return notes.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
 
 
-def _render(data: dict[str, Any], notes: str, current: EpisodeText, changes: EpisodeChanges) -> str:
+def _render(
+    data: dict[str, Any], notes: str, current: EpisodeText, changes: EpisodeChanges, placed: dict[Kind, str]
+) -> str:
     front = dict(data)
     front["title"] = _clean_title(changes.title)
     if changes.date != current.date:  # the same moment keeps its text, whatever offset it was written with
@@ -204,29 +333,36 @@ def _render(data: dict[str, Any], notes: str, current: EpisodeText, changes: Epi
     if "type" in front or changes.type is not EpisodeType.FULL:
         front["type"] = changes.type.value
     front["explicit"] = changes.explicit  # None drops the key: the show's setting applies
+    if changes.extras is not None:
+        apply_extras(front, changes.extras, current.attached, placed, data)
     body = _clean_notes(changes.notes)
     lead = notes[: len(notes) - len(notes.lstrip("\n"))]  # keep the blank line the author left, if any
     return render_episode_file(front, lead + body if body else "")
 
 
-def _problems_of(root: Path, path: Path, now: datetime) -> tuple[list[Problem], list[Problem]]:
-    """The errors and warnings ``check`` (without audio) finds in *path*."""
+def _problems(root: Path, now: datetime) -> list[Problem]:
+    """Every error and warning ``check`` (without audio) finds in the folder."""
     try:
         catalogue = load_catalogue(root)
     except PodcasterError as error:
-        problems = error.problems
-    else:
-        problems = check_catalogue(catalogue, now)
-    mine = [problem for problem in problems if _same_file(problem.path, path)]
-    return [p for p in mine if p.is_error], [p for p in mine if not p.is_error]
+        return list(error.problems)
+    return check_catalogue(catalogue, now)
+
+
+def _key(problem: Problem, old: Path, new: Path) -> tuple[str, str]:
+    """A problem as it reads with the episode at its new place: one the save did not bring is not new."""
+    where = str(Path(problem.path).resolve()) if problem.path is not None else ""
+    return where.replace(str(old), str(new)), problem.message.replace(str(old), str(new))
 
 
 def _same_file(where: Path | str | None, path: Path) -> bool:
     return where is not None and Path(where).resolve() == path.resolve()
 
 
-def _by_field(problems: list[Problem], text: str) -> dict[str, list[str]]:
-    """Each problem beside the field it is about: by the line of its key, else by what it names."""
+def _by_field(
+    problems: list[Problem], text: str, target: Path, folder: PodcastFolder, files: dict[Path, Kind]
+) -> dict[str, list[str]]:
+    """Each problem beside the field it is about: by the line of its key, else by its file or what it names."""
     lines = {
         line_number: line.split(":", 1)[0]
         for line_number, line in enumerate(text.splitlines(), start=1)
@@ -234,19 +370,32 @@ def _by_field(problems: list[Problem], text: str) -> dict[str, list[str]]:
     }
     found: dict[str, list[str]] = {}
     for problem in problems:
-        key = lines.get(problem.line or 0, "") if problem.line and problem.line > 1 else ""
-        if key not in FIELDS:
-            message = problem.message
-            key = (
-                "type"
-                if "'episode'" in message or "full episode" in message
-                else "notes"
-                if "notes" in message
-                else "date"
-                if "'date'" in message or "scheduled" in message
-                else "title"
-                if "'title'" in message
-                else ""
-            )
+        where = Path(problem.path).resolve() if problem.path is not None else None
+        key = ""
+        if where is not None and where in files:
+            key = files[where].value
+        elif where is not None and where == folder.show_file.resolve():
+            key = "season"
+        elif where is not None and where == target.resolve() and problem.line and problem.line > 1:
+            key = KEY_FIELDS.get(lines.get(problem.line, ""), "")
+        if not key:
+            key = _field_named(problem.message)
         found.setdefault(key, []).append(problem.message)
     return found
+
+
+def _field_named(message: str) -> str:
+    named = (
+        ("type", ("'episode'", "full episode")),
+        ("number", ("episode number",)),
+        ("notes", ("notes",)),
+        ("date", ("'date'", "scheduled")),
+        ("title", ("'title'",)),
+        ("season", ("season",)),
+        ("artwork", ("artwork", "image")),
+        ("chapters", ("chapter",)),
+        ("transcript", ("transcript", "cue")),
+        ("persons", ("person",)),
+        ("location", ("location",)),
+    )
+    return next((field for field, words in named if any(word in message for word in words)), "")

@@ -34,6 +34,9 @@ from podcaster.errors import MediaError, PodcasterError
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.media import file_signature, probe, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags
+from podcaster.studio.form import FileChanges, NewSeason
+from podcaster.studio.form.extras import show_with_season
+from podcaster.studio.locking import edit_lock
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NAME = 200
@@ -255,9 +258,36 @@ def create_draft(
     date: datetime,
     number: int | None = None,
     episode_type: EpisodeType = EpisodeType.FULL,
+    new_season: NewSeason | None = None,
 ) -> AddedEpisode:
-    """Move the upload under ``audio/saison-N/`` and write its episode as a draft; undo the move on error."""
+    """Move the upload under ``audio/saison-N/`` and write its episode as a draft; undo it all on error.
+
+    *new_season* is declared in podcast.toml first, with the name the producer gave it.
+    """
     root = root.resolve()
+    podcast = PodcastFolder(root)
+    with edit_lock(podcast.edit_lock):
+        files = FileChanges()
+        if new_season is not None:
+            text = podcast.show_file.read_text(encoding="utf-8")
+            files.write(podcast.show_file, show_with_season(text, new_season).encode("utf-8"))
+        try:
+            return _create_draft(root, upload_id, owner, season, title, date, number, episode_type)
+        except BaseException:
+            files.undo()
+            raise
+
+
+def _create_draft(
+    root: Path,
+    upload_id: str,
+    owner: str,
+    season: int,
+    title: str,
+    date: datetime,
+    number: int | None,
+    episode_type: EpisodeType,
+) -> AddedEpisode:
     probed = probe_upload(root, upload_id, owner)
     folder = PodcastFolder(root).rehosted_audio_dir(season)
     folder.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import os
 
 from flask import Flask
 
-from . import audience, auth, episodes, home, preview, uploads  # noqa: F401  (their routes register on the blueprint)
+from . import audience, auth, episodeform, episodes, home, preview, uploads  # noqa: F401  (their routes register on the blueprint)
 from .blueprint import bp
 from .publishing import init_publishing
 from .security import init_security

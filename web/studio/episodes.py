@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, redirect, request, url_for
 
-from podcaster.errors import CatalogueError
+from podcaster.errors import CatalogueError, PodcasterError
 from podcaster.models import EpisodeType
 from podcaster.studio import (
     Activity,
@@ -17,14 +17,17 @@ from podcaster.studio import (
     Permission,
     can,
     can_edit_episode,
+    discard_all,
     from_wall_clock,
+    preview_notes,
     read_episode,
     record_activity,
     save_episode,
     wall_clock,
 )
 
-from .blueprint import account, bp, language, page
+from .blueprint import _snapshot_or_none, account, bp, language, page
+from .episodeform import episode_values, fields_context, read_extras
 from .texts import texts
 
 EXPLICIT_CHOICES = {"show": None, "yes": True, "no": False}
@@ -45,7 +48,7 @@ def save(slug: str) -> Response:
     if not can_edit_episode(account().role, draft=episode.draft):
         abort(403)
     form = request.form
-    values = {
+    values: dict[str, Any] = {
         "title": form.get("title", ""),
         "date": form.get("date", ""),
         "type": form.get("type", ""),
@@ -67,7 +70,13 @@ def save(slug: str) -> Response:
     if values["explicit"] not in EXPLICIT_CHOICES:
         abort(400)
     version = form.get("version", "")
-    if errors:
+    preview = form.get("action") == "preview"
+    read = read_extras(form, _season_numbers(), stage=not preview and not errors)
+    values.update(read.values)
+    if preview:  # the form without script: the notes as the site will show them, nothing saved
+        return _form(episode, values, version=version, notes_html=_preview(values["notes"]))
+    errors.update(read.errors)
+    if errors or read.extras is None:
         return _form(episode, values, errors=errors, version=version, status=422)
     changes = EpisodeChanges(
         title=values["title"],
@@ -75,6 +84,7 @@ def save(slug: str) -> Response:
         type=episode_type,
         explicit=EXPLICIT_CHOICES[values["explicit"]],
         notes=values["notes"],
+        extras=read.extras,
     )
     try:
         result = save_episode(
@@ -82,7 +92,8 @@ def save(slug: str) -> Response:
         )
     except EditRefused:
         abort(403)
-    except CatalogueError as error:
+    except PodcasterError as error:
+        discard_all(read.extras.attach)
         return _form(episode, values, errors={"": [str(p.message) for p in error.problems]}, status=422)
     if result.outcome is Outcome.CONFLICT:
         assert result.current is not None
@@ -102,6 +113,23 @@ def save(slug: str) -> Response:
     return redirect(url_for("studio.edit_episode", slug=slug, done=flash))  # type: ignore[return-value]
 
 
+def _season_numbers() -> list[int]:
+    snap = _snapshot_or_none()
+    return [season.number for season in snap.show.seasons] if snap else []
+
+
+def _seasons_named() -> list[tuple[int, str]]:
+    snap = _snapshot_or_none()
+    return [(season.number, season.name) for season in snap.show.seasons] if snap else []
+
+
+def _preview(notes: str) -> str:
+    try:
+        return preview_notes(notes)
+    except CatalogueError:
+        return ""
+
+
 def _episode_or_404(slug: str) -> EpisodeText:
     try:
         return read_episode(current_app.config["ROOT"], slug)
@@ -109,10 +137,10 @@ def _episode_or_404(slug: str) -> EpisodeText:
         abort(404)
 
 
-def _values(episode: EpisodeText) -> dict[str, str]:
+def _values(episode: EpisodeText) -> dict[str, Any]:
     zone = current_app.config["STUDIO_TIMEZONE"]
     explicit = next(key for key, value in EXPLICIT_CHOICES.items() if value is episode.explicit)
-    return {
+    return episode_values(episode.season, episode.number, episode.persons, episode.location) | {
         "title": episode.title,
         # Seconds only when the file has some (imported feeds do): a save must not move the date.
         "date": wall_clock(episode.date, zone).strftime(
@@ -126,12 +154,13 @@ def _values(episode: EpisodeText) -> dict[str, str]:
 
 def _form(
     episode: EpisodeText,
-    values: dict[str, str],
+    values: dict[str, Any],
     *,
     errors: dict[str, list[str]] | None = None,
     conflict: tuple[str, str] | None = None,
     version: str | None = None,
     status: int = 200,
+    notes_html: str | None = None,
 ) -> Response:
     t = texts(language())
     done = request.args.get("done") if request.method == "GET" else None
@@ -149,5 +178,7 @@ def _form(
         "can_publish": can(account().role, Permission.PUBLISH),
         "types": [(kind.value, t[f"type_{kind.value}"]) for kind in EpisodeType],
         "explicit_choices": [(key, t[f"explicit_{key}"]) for key in EXPLICIT_CHOICES],
+        "notes_html": notes_html,
+        **fields_context(values, _seasons_named(), episode.attached),
     }
     return page("studio/episode.html", status, **context)

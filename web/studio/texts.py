@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import interface_language
+from .formtexts import FORM_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
@@ -286,6 +287,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "did_preview-link": "made a preview link for",
     },
 }
+
+for _language, _form_texts in FORM_TEXTS.items():  # the episode form's own texts
+    TEXTS[_language].update(_form_texts)
 
 
 def texts(show_language: str) -> dict[str, str]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 from flask import Response, abort, current_app, jsonify, redirect, request, url_for
 from werkzeug.exceptions import ClientDisconnected
@@ -23,24 +24,36 @@ from podcaster.errors import PodcasterError
 from podcaster.models import EpisodeType
 from podcaster.studio import (
     Activity,
+    EpisodeChanges,
+    Outcome,
     Permission,
     Probed,
     UploadCut,
     UploadError,
     append_chunk,
     create_draft,
+    discard_all,
+    extras_problems,
     find_upload,
     from_wall_clock,
+    preview_notes,
     probe_upload,
+    read_episode,
     record_activity,
+    save_episode,
+    staged_problems,
     start_upload,
     store_whole,
     wall_clock,
 )
 
 from .blueprint import _snapshot_or_none, account, bp, language, page, require
+from .episodeform import episode_values, fields_context, read_extras
+from .episodes import _form as episode_form
+from .episodes import _values as episode_form_values
 from .texts import texts
 
+EXPLICIT_CHOICES = {"show": None, "yes": True, "no": False}
 TUS_VERSION = "1.0.0"
 READ_SIZE = 1 << 20
 
@@ -184,21 +197,19 @@ def describe_upload(upload_id: str) -> Response:
             abort(404)
         return _upload_page(str(error.problems[0].message), error.status)
     snap = _snapshot_or_none()
-    seasons = [season.number for season in snap.show.seasons] if snap else [1]
+    seasons = [(season.number, season.name) for season in snap.show.seasons] if snap else []
     zone = current_app.config["STUDIO_TIMEZONE"]
     if request.method == "GET":
-        return _describe_page(probed, seasons, _initial(probed, zone, seasons))
+        return _describe_page(probed, seasons, _initial(probed, zone, [number for number, _ in seasons]))
     form = request.form
-    values = {key: form.get(key, "").strip() for key in ("title", "season", "number", "date", "type")}
+    values: dict[str, Any] = {key: form.get(key, "").strip() for key in ("title", "date", "type", "explicit")}
+    values["notes"] = form.get("notes", "")
+    values["explicit"] = form.get("explicit", "show")
     errors: dict[str, list[str]] = {}
     if not values["title"]:
         errors["title"] = [t["title_required"]]
-    season = int(values["season"]) if values["season"].isdigit() else 0
-    if season not in seasons:
-        errors["season"] = [t["season_unknown"]]
-    number = int(values["number"]) if values["number"].isdigit() else None
-    if values["number"] and number is None:
-        errors["number"] = [t["number_invalid"]]
+    if values["explicit"] not in EXPLICIT_CHOICES:
+        abort(400)
     try:
         episode_type = EpisodeType(values["type"])
     except ValueError:
@@ -208,25 +219,71 @@ def describe_upload(upload_id: str) -> Response:
         date = from_wall_clock(values["date"], zone)
     except ValueError as error:
         errors["date"] = [t["date_invalid"].format(reason=error)]
-    if errors or date is None:
+    preview = form.get("action") == "preview"
+    read = read_extras(form, [number for number, _ in seasons], stage=not preview and not errors)
+    values.update(read.values)
+    if preview:  # the form without script: the notes as the site will show them, nothing saved
+        return _describe_page(probed, seasons, values, notes_html=_preview(values["notes"]))
+    errors.update(read.errors)
+    extras = read.extras
+    if extras is not None:
+        # The catalogue's own rules, before anything is written: guests, place, and each file sent.
+        for field, messages in extras_problems(extras).items():
+            errors.setdefault(field, []).extend(messages)
+        for staged in extras.attach:
+            for message in staged_problems(staged, probed.media.duration):
+                errors.setdefault(staged.kind.value, []).append(message)
+    if errors or date is None or extras is None:
+        if extras is not None:
+            discard_all(extras.attach)
         return _describe_page(probed, seasons, values, errors, 422)
     try:
         added = create_draft(
             root,
             upload_id,
             account().name,
-            season=season,
+            season=extras.season,
             title=values["title"],
             date=date,
-            number=number,
+            number=extras.number,
             episode_type=episode_type,
+            new_season=extras.new_season,
         )
     except PodcasterError as error:
-        return _describe_page(probed, seasons, values, {"": [p.message for p in error.problems]}, 422)
+        discard_all(extras.attach)
+        field = "season" if extras.new_season else ""
+        return _describe_page(probed, seasons, values, {field: [p.message for p in error.problems]}, 422)
     slug = added.path.stem
     now = current_app.config["CLOCK"]()
     record_activity(root, Activity(now, account().name, "created", slug, added.title))
+    # The rest of the form (notes, explicit, guests, place, files) through the one save, as the edit form does.
+    draft = read_episode(root, slug)
+    changes = EpisodeChanges(
+        title=draft.title,
+        date=draft.date,
+        type=draft.type,
+        explicit=EXPLICIT_CHOICES[values["explicit"]],
+        notes=values["notes"],
+        extras=replace(extras, season=draft.season, number=draft.number, new_season=None),
+    )
+    result = save_episode(root, slug, changes, draft.version, account().role, now)
+    if (
+        result.outcome is Outcome.INVALID
+    ):  # the draft is there; what its form still refuses is shown beside it
+        draft = read_episode(root, slug)
+        kept = {
+            key: values[key]
+            for key in ("notes", "explicit", "guests", "place_name", "place_geo", "place_osm")
+        }
+        return episode_form(draft, episode_form_values(draft) | kept, errors=result.errors, status=422)
     return redirect(url_for("studio.edit_episode", slug=slug, done="created"))  # type: ignore[return-value]
+
+
+def _preview(notes: str) -> str:
+    try:
+        return preview_notes(notes)
+    except PodcasterError:
+        return ""
 
 
 def _initial(probed: Probed, zone: str, seasons: list[int]) -> dict[str, str]:
@@ -240,32 +297,35 @@ def _initial(probed: Probed, zone: str, seasons: list[int]) -> dict[str, str]:
         if tagged is not None and tagged.tzinfo is not None:
             moment = tagged
     stem = probed.upload.name.rsplit(".", 1)[0].replace("_", " ")
-    return {
+    return episode_values(max(seasons, default=1), None, (), None) | {
         "title": (tags.title or stem).strip(),
-        "season": str(max(seasons)),
-        "number": "",
         "date": wall_clock(moment, zone).strftime("%Y-%m-%dT%H:%M"),
         "type": EpisodeType.FULL.value,
+        "explicit": "show",
+        "notes": (tags.comment or "").strip(),
     }
 
 
 def _describe_page(
     probed: Probed,
-    seasons: list[int],
-    values: dict[str, str],
+    seasons: list[tuple[int, str]],
+    values: dict[str, Any],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    notes_html: str | None = None,
 ) -> Response:
     t = texts(language())
     return page(
         "studio/describe.html",
         status,
         probed=probed,
-        seasons=seasons,
         values=values,
         errors=errors or {},
         zone=current_app.config["STUDIO_TIMEZONE"],
         types=[(kind.value, t[f"type_{kind.value}"]) for kind in EpisodeType],
+        explicit_choices=[(key, t[f"explicit_{key}"]) for key in EXPLICIT_CHOICES],
+        notes_html=notes_html,
+        **fields_context(values, seasons, None),
     )
 
 
