@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,9 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
+_held = threading.local()  # the locks this thread holds: asking again for one is not waiting for oneself
+
+
 @contextlib.contextmanager
 def exclusive(path: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold an exclusive ``flock`` on *path*, waiting up to *wait* seconds for its holder to let go.
@@ -38,9 +42,15 @@ def exclusive(path: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
     Writers hold it for the moment of a save (milliseconds), so waiting is
     kinder than refusing; a lock held longer than *wait* means something is
     stuck, and the caller is told so. The kernel drops the lock when its
-    process ends, so a crash leaves none. Not re-entrant: a holder that asks
-    again waits for itself.
+    process ends, so a crash leaves none. Re-entrant within a thread: a save
+    that holds it may call another that takes it (a new draft records its
+    audio in ``podcast.lock``); other threads and processes wait.
     """
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    key = path.resolve()
+    if key in held:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     with path.open("a") as handle:
@@ -54,7 +64,9 @@ def exclusive(path: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
                         "another save has held the folder for too long; try again in a moment", path=path
                     ) from None
                 time.sleep(0.02)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(handle, fcntl.LOCK_UN)
