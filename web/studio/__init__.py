@@ -10,7 +10,7 @@ import os
 
 from flask import Flask
 
-from . import audience, auth, episodes, home, preview, uploads  # noqa: F401  (their routes register on the blueprint)
+from . import accounts, audience, auth, episodes, history, home, preview, show, uploads  # noqa: F401  (their routes register on the blueprint)  # noqa: F401  (admins' pages and the activity log)
 from .blueprint import bp
 from .publishing import init_publishing
 from .security import init_security

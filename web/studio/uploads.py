@@ -38,6 +38,7 @@ from podcaster.studio import (
 )
 
 from .blueprint import _snapshot_or_none, account, bp, language, page, require
+from .history import commit_new_draft
 from .texts import texts
 
 TUS_VERSION = "1.0.0"
@@ -221,6 +222,7 @@ def describe_upload(upload_id: str) -> Response:
     slug = added.path.stem
     now = current_app.config["CLOCK"]()
     record_activity(root, Activity(now, account().name, "created", slug, added.title))
+    commit_new_draft(added)
     return redirect(url_for("studio.edit_episode", slug=slug, done="created"))  # type: ignore[return-value]
 
 
