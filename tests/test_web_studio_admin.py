@@ -590,3 +590,66 @@ def test_a_new_draft_is_committed_without_its_audio(app: Flask, repository: Path
     assert "episodes/saison-3/un-brouillon-commite.md" in files
     assert not any(name.startswith("audio/") for name in files)
     assert json.loads((repository / "podcast.lock").read_text(encoding="utf-8"))
+
+
+# -- hostile values, signed in ---------------------------------------------------------------------
+
+
+def test_no_hostile_value_in_an_admin_form_is_a_server_error(app: Flask, studio: Path) -> None:
+    from tests.test_web_hostile import VALUES
+
+    client = _signed_in(app)
+    token = _token(client, "/studio/")
+    settings = _settings_form(client)
+    users = (studio / ".podcaster/users.json").read_bytes()
+    for value in VALUES:
+        for name in (
+            "title",
+            "description",
+            "author",
+            "owner_name",
+            "owner_email",
+            "language",
+            "feed",
+            "site",
+            "category",
+            "explicit",
+            "version",
+        ):
+            answer = client.post("/studio/emission/", data={**settings, name: value}, base_url=HTTPS)
+            assert answer.status_code < 500, (name, value[:40])
+        for data in (
+            {"name": value, "role": "author", "password": value, "password2": value},
+            {"name": "zoe", "role": value, "password": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        ):
+            assert (
+                client.post(
+                    "/studio/comptes/", data={"csrf_token": token, **data}, base_url=HTTPS
+                ).status_code
+                < 500
+            )
+        for data in (
+            {"action": value},
+            {"action": "role", "role": value},
+            {"action": "password", "password": value, "password2": value},
+            {"action": "remove", "confirm": value},
+        ):
+            answer = client.post(
+                "/studio/comptes/arthur/", data={"csrf_token": token, **data}, base_url=HTTPS
+            )
+            assert answer.status_code < 500, (data, value[:40])
+        assert (
+            client.get("/studio/activite/", query_string={"page": value}, base_url=HTTPS).status_code == 200
+        )
+        assert (
+            client.get(
+                "/studio/comptes/", query_string={"fait": value, "nom": value}, base_url=HTTPS
+            ).status_code
+            == 200
+        )
+        assert (
+            client.get("/studio/emission/", query_string={"fait": value}, base_url=HTTPS).status_code == 200
+        )
+    # Valid values slipped in among the hostile ones may have been saved; nobody was added or removed.
+    assert set(load_users(studio)) == {"ada", "edith", "arthur"}
+    assert users  # the file was there all along
