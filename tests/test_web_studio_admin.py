@@ -63,7 +63,7 @@ def test_admins_see_the_admin_pages_in_the_navigation(app: Flask) -> None:
     assert links["Comptes"] == "/studio/comptes/"
     assert links["Émission"] == "/studio/emission/"
     assert links["Journal"] == "/studio/activite/"
-    for path in ADMIN_PAGES + ["/studio/activite/"]:
+    for path in [*ADMIN_PAGES, "/studio/activite/"]:
         assert _signed_in(app).get(path, base_url=HTTPS).status_code == 200, path
 
 

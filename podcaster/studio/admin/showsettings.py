@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from podcaster.actions.check import MAX_DESCRIPTION_BYTES, check_artwork, check_catalogue
 from podcaster.atomic import write_atomically
@@ -81,7 +81,7 @@ class NewArtwork:
     """A cover image as the browser sent it: its file name (for the extension only) and its bytes."""
 
     name: str
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -110,25 +110,17 @@ def read_show_settings(root: Path) -> ShowText:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}  # the form still opens: the errors are on the home page, and a save will say
+    defaults = ShowSettings()
     values: dict[str, Any] = {}
     for name, (table, key) in WHERE.items():
         found: Any = data
         for part in (*table.split("."), key):
             found = found.get(part) if isinstance(found, dict) else None
-        values[name] = found
-    defaults = ShowSettings()
-    settings = ShowSettings(
-        **{
-            name: (
-                tuple(str(item) for item in value)
-                if name == "categories" and isinstance(value, list)
-                else value
-                if isinstance(value, type(getattr(defaults, name)))
-                else getattr(defaults, name)
-            )
-            for name, value in values.items()
-        }
-    )
+        if name == "categories" and isinstance(found, list):
+            found = tuple(str(item) for item in found)
+        # A value of the wrong type (check reports it) shows as the default: the form stays usable.
+        values[name] = found if isinstance(found, type(getattr(defaults, name))) else getattr(defaults, name)
+    settings = ShowSettings(**values)
     return ShowText(settings, hashlib.sha256(raw).hexdigest(), raw.decode("utf-8", errors="replace"))
 
 
