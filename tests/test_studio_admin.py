@@ -85,6 +85,11 @@ def test_a_table_written_inline_is_refused_rather_than_broken() -> None:
         with_values(inline, "show.owner", {"name": "b"})
 
 
+def test_a_file_that_is_not_toml_is_refused() -> None:
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        with_values('[show\ntitle = "a"\n', "show", {"title": "b"})
+
+
 def test_the_last_admin_is_never_removed_or_demoted(tmp_path: Path) -> None:
     add_user(tmp_path, "ada", Role.ADMIN, PASSWORD)
     add_user(tmp_path, "edith", Role.EDITOR, PASSWORD)

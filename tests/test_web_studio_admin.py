@@ -653,3 +653,16 @@ def test_no_hostile_value_in_an_admin_form_is_a_server_error(app: Flask, studio:
     # Valid values slipped in among the hostile ones may have been saved; nobody was added or removed.
     assert set(load_users(studio)) == {"ada", "edith", "arthur"}
     assert users  # the file was there all along
+
+
+def test_a_broken_podcast_toml_is_said_not_overwritten(app: Flask, studio: Path) -> None:
+    client = _signed_in(app)
+    values = _settings_form(client)
+    toml = studio / "podcast.toml"
+    toml.write_text("[show\ntitle = cassé\n", encoding="utf-8")
+    page = client.get("/studio/emission/", base_url=HTTPS)
+    assert page.status_code == 200
+    version = lxml.html.fromstring(page.data).cssselect("input[name=version]")[0].get("value")
+    answer = client.post("/studio/emission/", data={**values, "version": version}, base_url=HTTPS)
+    assert answer.status_code == 422 and "invalid TOML" in _text(answer)
+    assert toml.read_text(encoding="utf-8") == "[show\ntitle = cassé\n"

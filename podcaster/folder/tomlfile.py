@@ -207,7 +207,10 @@ def with_values(text: str, table: str, values: Mapping[str, TomlValue | None]) -
     read back: when it does not hold exactly the values asked for, and
     everything else unchanged (the table written inline, say), ConfigError.
     """
-    before = tomllib.loads(text)
+    try:
+        before = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"invalid TOML ({error}): fix the file first") from None
     wanted = _with_changes(before, table, values)
     for key, value in values.items():
         if _get(before, table).get(key) != _plain(value):
