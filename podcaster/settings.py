@@ -29,6 +29,10 @@ ADDRESSING_ENV = "PODCASTER_S3_ADDRESSING"
 ADDRESSING_STYLES = ("path", "virtual", "auto")
 # The password of a ClickHouse audience store ([stats] store = "clickhouse://user@host/db"), kept out of podcast.toml.
 CLICKHOUSE_PASSWORD_ENV = "PODCASTER_CLICKHOUSE_PASSWORD"
+# Whether the studio commits each change when the podcast folder is a git repository (on unless "0", "false"…).
+GIT_COMMITS_ENV = "PODCASTER_STUDIO_GIT_COMMITS"
+_YES = ("1", "true", "yes", "on")
+_NO = ("0", "false", "no", "off")
 
 MiB = 1 << 20
 _SIZE = re.compile(r"(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
@@ -75,6 +79,7 @@ class Settings:
     root: Path | None = None  # the podcast folder, when not found upward from the working folder
     s3: S3Settings = field(default_factory=S3Settings)
     stats_password: str | None = field(default=None, repr=False)  # never printed with the settings
+    git_commits: bool = True  # the studio commits its changes when the folder is a git repository
 
     def clock(self) -> datetime:
         """Tell the time: the fixed moment when one was given, else the real clock (UTC)."""
@@ -91,7 +96,16 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
     now = parse_moment(environ[NOW_ENV], NOW_ENV) if environ.get(NOW_ENV, "").strip() else None
     root = Path(environ[ROOT_ENV]).expanduser() if environ.get(ROOT_ENV, "").strip() else None
     password = environ.get(CLICKHOUSE_PASSWORD_ENV) or None
-    return Settings(now=now, root=root, s3=read_s3_settings(environ), stats_password=password)
+    git = environ.get(GIT_COMMITS_ENV, "").strip().lower()
+    if git and git not in _YES + _NO:
+        raise ConfigError(f"{GIT_COMMITS_ENV}={git!r}: give true or false")
+    return Settings(
+        now=now,
+        root=root,
+        s3=read_s3_settings(environ),
+        stats_password=password,
+        git_commits=git not in _NO,
+    )
 
 
 def read_s3_settings(environ: Mapping[str, str]) -> S3Settings:

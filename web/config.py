@@ -66,6 +66,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "STUDIO_UPLOAD_CHUNK": (8 << 20, int),
     # Days a guest's private preview link stays valid.
     "STUDIO_PREVIEW_DAYS": (7, int),
+    # Commit each studio change when the podcast folder is a git repository; None: as
+    # PODCASTER_STUDIO_GIT_COMMITS says (read by podcaster.settings), which is on unless set false.
+    "STUDIO_GIT_COMMITS": (None, None),
     # Reverse proxies in front of the site whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     "TRUSTED_PROXIES": (0, int),
     # Studio cookies' Secure flag: None sets it unless the site is reached on a loopback address.

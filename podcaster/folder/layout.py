@@ -87,6 +87,10 @@ class PodcastFolder:
     def artwork_dir(self) -> Path:
         return self.root / ARTWORK_DIR
 
+    def show_cover(self, digest: str, suffix: str) -> Path:
+        """Where the studio keeps a new show cover: named by its content, so the old one is never overwritten."""
+        return self.artwork_dir / f"cover-{digest}{suffix}"
+
     def season_dir(self, number: int) -> Path:
         return self.episodes_dir / season_name(number)
 
@@ -163,6 +167,11 @@ class PodcastFolder:
         return self.root / WORK_DIR / "edit.lock"
 
     @property
+    def work_gitignore(self) -> Path:
+        """Tells git to leave the whole working folder out, whatever the folder's own .gitignore says."""
+        return self.root / WORK_DIR / ".gitignore"
+
+    @property
     def stats_db(self) -> Path:
         """The audience figures (daily aggregates only), kept out of git and out of anything published."""
         return self.root / WORK_DIR / "stats.sqlite"
@@ -190,6 +199,16 @@ class PodcastFolder:
         """Resolve *name* against *base* (default the root); ``None`` when it leaves the folder."""
         path = ((base or self.root) / name).resolve()
         return path if path.is_relative_to(self.root.resolve()) else None
+
+
+def ignore_work_dir(folder: PodcastFolder) -> None:
+    """Make ``.podcaster/`` invisible to git (accounts, uploads, logs are never committed), if not already."""
+    path = folder.work_gitignore
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "# Written by podcaster: nothing in this folder is ever committed.\n*\n", encoding="utf-8"
+        )
 
 
 def find_root(start: Path) -> Path:

@@ -195,3 +195,136 @@ def retarget(text: str, feed_url: str, storage_url: str) -> str:
         if not seen[name]
     ]
     return "\n".join(lines) + "\n" + "".join("\n" + table for table in missing)
+
+
+def with_values(text: str, table: str, values: Mapping[str, TomlValue | None]) -> str:
+    """*text* of a TOML file with each of *values* set in ``[table]``; ``None`` removes a key.
+
+    Only a key whose value changes is rewritten, in place and over every line
+    its old value took (a multi-line description too); a new key goes after
+    the table's last one; a missing ``[a.b]`` goes after ``[a]``'s keys, or at
+    the end. Comments and every other line stay as they were. The result is
+    read back: when it does not hold exactly the values asked for, and
+    everything else unchanged (the table written inline, say), ConfigError.
+    """
+    try:
+        before = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"invalid TOML ({error}): fix the file first") from None
+    wanted = _with_changes(before, table, values)
+    for key, value in values.items():
+        if _get(before, table).get(key) != _plain(value):
+            text = _set_key(text, table, key, value)
+    try:
+        after = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        after = None
+    if after != wanted:
+        raise ConfigError(
+            f"[{table}] is written in a way that cannot be changed safely here; edit the file by hand"
+        )
+    return text
+
+
+def _plain(value: TomlValue | None) -> Any:
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+
+
+def _get(data: dict[str, Any], table: str) -> dict[str, Any]:
+    for part in table.split(".") if table else ():
+        data = data.get(part, {}) if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _with_changes(data: dict[str, Any], table: str, values: Mapping[str, TomlValue | None]) -> dict[str, Any]:
+    result = _deep_copy(data)
+    target = result
+    for part in table.split(".") if table else ():
+        target = target.setdefault(part, {})
+    for key, value in values.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = _plain(value)
+    return result
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _deep_copy(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(item) for item in data]
+    return data
+
+
+def _sections(lines: list[str]) -> list[tuple[str, int, int]]:
+    """Each table as (name, first body line, end): "" for the top, array tables named with "[]"."""
+    found: list[tuple[str, int, int]] = []
+    name, start = "", 0
+    index = 0
+    while index < len(lines):
+        header = _TABLE_HEADER.match(lines[index])
+        if header and not _WRITTEN_KEY.match(lines[index]):
+            found.append((name, start, index))
+            name = header.group(1).replace(" ", "") + ("[]" if _ARRAY_TABLE.match(lines[index]) else "")
+            start = index + 1
+        elif _WRITTEN_KEY.match(lines[index]):
+            index = _value_end(lines, index, len(lines))
+        index += 1
+    found.append((name, start, len(lines)))
+    return found
+
+
+def _value_end(lines: list[str], first: int, end: int) -> int:
+    """The last line of the value that starts on line *first*: the first span tomllib reads whole."""
+    for last in range(first, end):
+        try:
+            tomllib.loads("".join(lines[first : last + 1]))
+        except tomllib.TOMLDecodeError:
+            continue
+        return last
+    return first
+
+
+def _set_key(text: str, table: str, key: str, value: TomlValue | None) -> str:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    sections = _sections(lines)
+    section = next(((start, end) for name, start, end in sections if name == table), None)
+    new = [] if value is None else [toml_line(key, value) + "\n"]
+    if section is None:
+        if value is None:
+            return text
+        parent = table.rpartition(".")[0]
+        block = ["\n", render_table(table, {key: value})]
+        around = next(((start, end) for name, start, end in sections if name == parent and parent), None)
+        at = _after_last_key(lines, *around) if around else len(lines)
+        if at == len(lines):
+            block = ["\n", *block[1:]] if lines and lines[-1].strip() else block[1:]
+        gap = ["\n"] if at < len(lines) and lines[at].strip() else []
+        return "".join(lines[:at] + block + gap + lines[at:])
+    start, end = section
+    index = start
+    while index < end:
+        found = _WRITTEN_KEY.match(lines[index])
+        if found:
+            last = _value_end(lines, index, end)
+            if found.group(1) == key:
+                return "".join(lines[:index] + new + lines[last + 1 :])
+            index = last
+        index += 1
+    at = _after_last_key(lines, start, end)
+    return "".join(lines[:at] + new + lines[at:])
+
+
+def _after_last_key(lines: list[str], start: int, end: int) -> int:
+    """Where a new key of a table goes: after its last key's value, or after its header."""
+    at = start
+    index = start
+    while index < end:
+        if _WRITTEN_KEY.match(lines[index]):
+            index = _value_end(lines, index, end)
+            at = index + 1
+        index += 1
+    return at

@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from podcaster.atomic import write_atomically
 from podcaster.errors import ConfigError, PodcasterError
-from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.layout import PodcastFolder, ignore_work_dir
 from podcaster.studio.locking import edit_lock
 from podcaster.studio.roles import Role
 
@@ -141,16 +141,46 @@ def add_user(root: Path, name: str, role: Role, password: str, *, now: datetime 
     return user
 
 
-def remove_user(root: Path, name: str) -> User:
-    """Delete the account *name*: its sessions end at their next request."""
+def remove_user(root: Path, name: str, *, keep_an_admin: bool = False) -> User:
+    """Delete the account *name*: its sessions end at their next request.
+
+    With *keep_an_admin* (the studio's way), the last admin is never removed:
+    the browser could not give the power back. The CLI may, as the way back in.
+    """
     cleaned = check_name(name)
     with edit_lock(PodcastFolder(root).edit_lock):
         users = load_users(root)
         user = users.pop(cleaned, None)
         if user is None:
             raise AccountError(f"no account named {cleaned!r}")
+        if keep_an_admin:
+            _refuse_no_admin(users, cleaned)
         _save(root, users)
     return user
+
+
+def set_role(root: Path, name: str, role: Role) -> User:
+    """Give *name* the role *role*; refuse to leave the folder without an admin."""
+    cleaned = check_name(name)
+    with edit_lock(PodcastFolder(root).edit_lock):
+        users = load_users(root)
+        if cleaned not in users:
+            raise AccountError(f"no account named {cleaned!r}")
+        old = users[cleaned]
+        user = User(old.name, Role(role), old.password_hash, old.created, old.changed)
+        users[cleaned] = user
+        _refuse_no_admin(users, cleaned)
+        if user != old:
+            _save(root, users)
+    return user
+
+
+def _refuse_no_admin(users: dict[str, User], name: str) -> None:
+    """Checked under the lock, so two admins demoting each other at once cannot both succeed."""
+    if not any(user.role is Role.ADMIN for user in users.values()):
+        raise AccountError(
+            f"{name!r} is the last admin: make another account admin first, so someone can still manage accounts"
+        )
 
 
 def set_password(root: Path, name: str, password: str, *, now: datetime | None = None) -> User:
@@ -181,7 +211,9 @@ def _save(root: Path, users: dict[str, User]) -> None:
         "users": [_user_to_json(users[name]) for name in sorted(users)],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(PodcastFolder(root).users_file, text.encode("utf-8"), mode=0o600)
+    folder = PodcastFolder(root)
+    write_atomically(folder.users_file, text.encode("utf-8"), mode=0o600)
+    ignore_work_dir(folder)
 
 
 def _user_to_json(user: User) -> dict[str, Any]:

@@ -24,7 +24,7 @@ MAX_DETAIL = 500
 class Activity:
     when: datetime
     who: str
-    action: str  # created, saved, published, unpublished, publish-failed, preview-link
+    action: str  # created, saved, publish, unpublish, publish-failed, preview-link, show-saved, user-…
     subject: str  # an episode's slug, or "" for the whole show
     detail: str = ""
 
@@ -60,19 +60,45 @@ def recent_activity(root: Path, limit: int = 20) -> list[Activity]:
             lines = deque(stream, maxlen=limit)
     except FileNotFoundError:
         return []
-    found = []
-    for line in reversed(lines):
-        try:
-            raw = json.loads(line)
-            found.append(
-                Activity(
-                    when=datetime.fromisoformat(raw["when"]),
-                    who=str(raw["who"]),
-                    action=str(raw["action"]),
-                    subject=str(raw.get("subject", "")),
-                    detail=str(raw.get("detail", "")),
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut short by a crash, or edited by hand
-    return found
+    return [found for line in reversed(lines) if (found := _parse(line)) is not None]
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    entries: list[Activity]
+    number: int  # from 1, newest first
+    pages: int
+    total: int
+
+
+def activity_page(root: Path, number: int, per_page: int = 50) -> ActivityPage:
+    """Page *number* of the whole log, newest first; a page past the end is the last one."""
+    try:
+        with PodcastFolder(root).activity_log.open(encoding="utf-8", errors="replace") as stream:
+            entries = [found for line in stream if (found := _parse(line)) is not None]
+    except FileNotFoundError:
+        entries = []
+    pages = max(1, -(-len(entries) // per_page))
+    number = min(max(1, number), pages)
+    end = len(entries) - (number - 1) * per_page
+    chosen = entries[max(0, end - per_page) : end]
+    return ActivityPage(list(reversed(chosen)), number, pages, len(entries))
+
+
+def last_publish(root: Path, scan: int = 2000) -> Activity | None:
+    """The newest publish that went through, among the last *scan* entries."""
+    return next((entry for entry in recent_activity(root, scan) if entry.action == "publish"), None)
+
+
+def _parse(line: str) -> Activity | None:
+    try:
+        raw = json.loads(line)
+        return Activity(
+            when=datetime.fromisoformat(raw["when"]),
+            who=str(raw["who"]),
+            action=str(raw["action"]),
+            subject=str(raw.get("subject", "")),
+            detail=str(raw.get("detail", "")),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # a line cut short by a crash, or edited by hand

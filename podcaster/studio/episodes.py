@@ -110,6 +110,7 @@ class SaveResult:
     warnings: list[Problem] = field(default_factory=list)
     current: EpisodeText | None = None  # the file as it is now
     proposed: str = ""  # the text this save would have written (shown beside the current on a conflict)
+    touched: tuple[Path, ...] = ()  # every file the save wrote, moved or removed
 
 
 def find_episode_file(root: Path, slug: str) -> Path:
@@ -210,7 +211,7 @@ def _write_checked(
         files.undo()
         raise
     warnings = [p for p in after if not p.is_error and _same_file(p.path, target)]
-    return SaveResult(Outcome.SAVED, warnings=warnings, current=_read(target))
+    return SaveResult(Outcome.SAVED, warnings=warnings, current=_read(target), touched=files.touched)
 
 
 def preview_notes(markdown: str) -> str:

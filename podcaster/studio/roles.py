@@ -23,11 +23,14 @@ class Permission(StrEnum):
     PUBLISH = "publish"
     MANAGE_USERS = "manage-users"
     EDIT_SHOW = "edit-show"
+    VIEW_ACTIVITY = "view-activity"  # the whole log; the home shows everyone its last lines
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AUTHOR: frozenset({Permission.EDIT_DRAFT}),
-    Role.EDITOR: frozenset({Permission.EDIT_DRAFT, Permission.EDIT_ANY, Permission.PUBLISH}),
+    Role.EDITOR: frozenset(
+        {Permission.EDIT_DRAFT, Permission.EDIT_ANY, Permission.PUBLISH, Permission.VIEW_ACTIVITY}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

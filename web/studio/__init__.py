@@ -10,7 +10,18 @@ import os
 
 from flask import Flask
 
-from . import audience, auth, episodeform, episodes, home, preview, uploads  # noqa: F401  (their routes register on the blueprint)
+from . import (  # noqa: F401  (their routes register on the blueprint)
+    accounts,
+    audience,
+    auth,
+    episodeform,
+    episodes,
+    history,
+    home,
+    preview,
+    show,
+    uploads,
+)
 from .blueprint import bp
 from .publishing import init_publishing
 from .security import init_security

@@ -28,6 +28,7 @@ from podcaster.studio import (
 
 from .blueprint import _snapshot_or_none, account, bp, language, page
 from .episodeform import episode_values, fields_context, read_extras
+from .history import commit
 from .texts import texts
 
 EXPLICIT_CHOICES = {"show": None, "yes": True, "no": False}
@@ -109,6 +110,7 @@ def save(slug: str) -> Response:
     if result.outcome is Outcome.SAVED:
         now = current_app.config["CLOCK"]()
         record_activity(current_app.config["ROOT"], Activity(now, account().name, "saved", slug))
+        commit(result.touched, f"{slug}: edited in the studio")
     flash = "saved" if result.outcome is Outcome.SAVED else "unchanged"
     return redirect(url_for("studio.edit_episode", slug=slug, done=flash))  # type: ignore[return-value]
 

@@ -7,7 +7,15 @@ from pathlib import Path
 from flask import Response, abort, current_app
 
 from podcaster.errors import Problem
-from podcaster.studio import Permission, can, can_edit_episode, recent_activity, studio_overview, wall_clock
+from podcaster.studio import (
+    Permission,
+    can,
+    can_edit_episode,
+    last_publish,
+    recent_activity,
+    studio_overview,
+    wall_clock,
+)
 
 from .blueprint import account, bp, page
 
@@ -46,6 +54,7 @@ def home() -> Response:
         wall_clock=wall_clock,
         can_publish=can(role, Permission.PUBLISH),
         activity=recent_activity(root),
+        last=last_publish(root),
     )
 
 

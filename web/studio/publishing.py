@@ -8,15 +8,26 @@ runs; without script it reloads itself until the publish ends.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, redirect, request, url_for
 
+from podcaster import PodcastFolder
 from podcaster.errors import PodcasterError
 from podcaster.settings import read_settings
-from podcaster.studio import Action, EditRefused, Permission, PublishJob, read_job, start_publish
+from podcaster.studio import (
+    Action,
+    EditRefused,
+    Permission,
+    PublishJob,
+    read_episode,
+    read_job,
+    start_publish,
+)
 
 from .blueprint import account, bp, language, page, require
+from .history import committer
 from .texts import texts
 
 JOBS = "studio_jobs"
@@ -55,6 +66,7 @@ def publish_now() -> Response:
             action=action,
             slug=slug,
             settings=current_app.config["STUDIO_PUBLISH_SETTINGS"],
+            on_end=_committing(slug),
         )
     except EditRefused:
         abort(403)
@@ -68,6 +80,19 @@ def publish_now() -> Response:
             if old.state.value != "running":
                 jobs.pop(old.id, None)
     return redirect(url_for("studio.publish_progress", job_id=job.id))  # type: ignore[return-value]
+
+
+def _committing(slug: str) -> Callable[[PublishJob], None]:
+    """What a publish commits when it ends: the episode's draft flag it changed, the lock file it wrote."""
+    run = committer(account().name)
+    folder = PodcastFolder(current_app.config["ROOT"])
+    episode = read_episode(folder.root, slug).path if slug else None
+
+    def end(job: PublishJob) -> None:
+        verb = job.action.value + ("ed" if job.state.value == "done" else " (failed)")
+        run([episode, folder.lock_file], f"{slug or 'the show'}: {verb} from the studio")
+
+    return end
 
 
 @bp.get("/publications/<job_id>/")

@@ -51,6 +51,7 @@ from .blueprint import _snapshot_or_none, account, bp, language, page, require
 from .episodeform import episode_values, fields_context, read_extras
 from .episodes import _form as episode_form
 from .episodes import _values as episode_form_values
+from .history import commit_new_draft
 from .texts import texts
 
 EXPLICIT_CHOICES = {"show": None, "yes": True, "no": False}
@@ -276,6 +277,7 @@ def describe_upload(upload_id: str) -> Response:
             for key in ("notes", "explicit", "guests", "place_name", "place_geo", "place_osm")
         }
         return episode_form(draft, episode_form_values(draft) | kept, errors=result.errors, status=422)
+    commit_new_draft(added, result.touched)
     return redirect(url_for("studio.edit_episode", slug=slug, done="created"))  # type: ignore[return-value]
 
 

@@ -38,6 +38,11 @@ class FileChanges:
             self._remember(path)
             path.unlink()
 
+    @property
+    def touched(self) -> tuple[Path, ...]:
+        """Every path written, moved in or removed, in the order first touched (a commit names them all)."""
+        return tuple(path for path, _ in self._before)
+
     def undo(self) -> None:
         """Put every file back as it was, last change first; remove the folders made."""
         for path, data in reversed(self._before):
