@@ -43,6 +43,7 @@ from podcaster.feed.public import asset_key
 from podcaster.folder.lockfile import load_lock
 from podcaster.settings import CONCURRENCY_ENV, THRESHOLD_ENV
 from podcaster.storage import LocalStorage, Storage, open_storage, validate_key
+from podcaster.studio import last_publish, recent_activity
 from tests.fixtures.audio import make_audio, make_png
 from tests.fixtures.catalogue import write_podcast
 from tests.fixtures.s3 import SeaweedServer, admin_client
@@ -524,6 +525,17 @@ def test_a_second_publish_at_once_refuses_naming_the_lock(podcast: Podcast, targ
 
     podcast.publish(target)  # released: the next one goes through
     assert_live_feeds_whole(target.storage)
+
+
+def test_a_publish_from_the_terminal_is_in_the_studio_log_unless_it_sent_nothing(
+    podcast: Podcast, target: Target
+) -> None:
+    podcast.add("Premier épisode", seed=1)
+    podcast.publish(target, "--no-verify")
+    last = last_publish(podcast.root)
+    assert last is not None and last.who.endswith("(terminal)") and last.action == "publish"
+    podcast.publish(target, "--no-verify")  # nothing to send: as a cron run every five minutes
+    assert [entry.action for entry in recent_activity(podcast.root)] == ["publish"]
 
 
 def test_an_episode_added_while_a_publish_runs_keeps_its_facts_in_the_lock(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from podcaster.cli.common import (
 from podcaster.cli.publishbars import BarReporter, LineReporter
 from podcaster.errors import ConfigError
 from podcaster.folder.layout import PodcastFolder
+from podcaster.studio import Activity, record_activity
 from podcaster.verifying import VerifyReport, VerifySettings, verify_feed, verify_podcast
 
 _NO_SITE = click.option(
@@ -132,12 +134,27 @@ def publish_command(
             click.echo(f"  {item.change.value:<9} {item.key}  {item.size:,} bytes")
         click.echo(f"{len(plan.uploads)} objects to upload ({plan.upload_bytes:,} bytes); nothing was sent")
         return
+    if result.uploaded or result.deleted:
+        # The studio's overview and log tell the last publish, from wherever it was run (not a cron
+        # run that found nothing to do: those would bury every other entry).
+        who = f"{_login()} (terminal)"
+        with contextlib.suppress(OSError):  # the publish went through: a log it cannot write is no failure
+            record_activity(
+                root, Activity(now_of(ctx), who, "publish", "", f"{len(result.uploaded)} uploaded")
+            )
     unchanged = sum(1 for item in plan.objects if item.change is Change.UNCHANGED)
     click.echo(
         f"published to {plan.storage_url}: {len(result.uploaded)} uploaded, {unchanged} unchanged, {len(result.deleted)} deleted"
     )
     if not no_verify:
         _verify_published(ctx, root, storage_url, quiet, now_of(ctx))
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "?"
 
 
 def _verify_published(
