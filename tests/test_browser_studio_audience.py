@@ -43,3 +43,32 @@ def test_the_audience_page_draws_and_passes_axe(browser: Any, studio_server: Ser
             assert _serious(page) == [], ("audience, last 12 months", scheme)
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["with-downloads", "none-yet"])
+def test_the_audience_page_fits_a_phone(browser: Any, studio_server: Server, counted: bool) -> None:  # noqa: F811
+    assert studio_server.root is not None
+    if counted:
+        add_downloads(studio_server.root)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _sign_in(page, studio_server)
+        page.goto(studio_server.url + "studio/audience")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+            ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+        )
+        assert overflow == 0, wide
+        charts = page.locator("section.chart img")
+        assert charts.count() == (5 if counted else 0)  # nothing counted: a sentence, not five empty charts
+        for index in range(charts.count()):
+            box = charts.nth(index).bounding_box()
+            assert box is not None and box["width"] <= 390 and box["height"] > 100
+        status = page.get_by_role("status").inner_text()
+        assert ("0001" not in status) and ("9999" not in status)
+    finally:
+        context.close()
