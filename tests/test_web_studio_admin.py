@@ -490,8 +490,13 @@ def test_an_episode_save_is_committed_as_its_producer(app: Flask, repository: Pa
     page = lxml.html.fromstring(client.get("/studio/episodes/premier-episode/", base_url=HTTPS).data)
     form = {
         field.get("name"): field.get("value") or field.text or ""
-        for field in page.cssselect("form.stack input, form.stack textarea")
+        for field in page.cssselect(
+            "form.stack input:not([type=file]):not([type=radio]):not([type=checkbox]), form.stack textarea"
+        )
     }
+    for select in page.cssselect("form.stack select"):  # as a browser sends them: the selected option
+        chosen = select.cssselect("option[selected]") or select.cssselect("option")
+        form[select.get("name")] = chosen[0].get("value")
     form.update(title="Un titre revu", explicit="show", type="full")
     assert client.post("/studio/episodes/premier-episode/", data=form, base_url=HTTPS).status_code == 302
     assert _last_commit(repository) == (
