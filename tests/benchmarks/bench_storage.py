@@ -38,11 +38,13 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from podcaster.settings import read_s3_settings
 from podcaster.storage import S3Storage, TransferSettings, open_storage
 from tests.fixtures.s3 import SeaweedServer, admin_client, start_seaweedfs, stop_seaweedfs
 
@@ -98,7 +100,7 @@ def use_environment(server: SeaweedServer) -> None:
 def bench_upload(server: SeaweedServer, path: Path, sha256: str, repeat: int) -> float:
     admin = admin_client(server)
     size = path.stat().st_size
-    ours = open_storage(f"s3://{BUCKET}")
+    ours = open_storage(f"s3://{BUCKET}", settings=read_s3_settings(os.environ))  # as the CLI opens it
     baseline = boto3.session.Session().client("s3")  # every setting at its default
 
     def put_ours() -> None:
@@ -147,7 +149,11 @@ def bench_sweep(server: SeaweedServer, path: Path, sha256: str) -> None:
     print("sweep (one upload each, verify included):")
     for part_mb, threads in SWEEP:
         settings = TransferSettings(threshold=16 * MiB, part_size=part_mb * MiB, concurrency=threads)
-        storage = S3Storage.from_url(f"s3://{BUCKET}", base=Path.cwd(), transfer=settings)
+        storage = S3Storage.from_url(
+            f"s3://{BUCKET}",
+            base=Path.cwd(),
+            settings=replace(read_s3_settings(os.environ), transfer=settings),
+        )
         upload = functools.partial(
             storage.put_file,
             "audio/sweep.mp3",
