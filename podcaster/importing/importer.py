@@ -23,6 +23,7 @@ not load, every file written is put back as it was.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path, PurePosixPath
@@ -265,8 +266,8 @@ def _rehost(
             got = download(
                 enclosure.url,
                 target,
-                progress=lambda count, name=name: reporter.bytes_received(name, count),
-                started=lambda total, done, name=name: reporter.download_started(name, total, done),
+                progress=functools.partial(reporter.bytes_received, name),
+                started=functools.partial(reporter.download_started, name),
                 allow_private=allow_private,
             )
             media = probe(got.path)

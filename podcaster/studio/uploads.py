@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from podcaster.actions.add import AddedEpisode, add_episode
 from podcaster.errors import MediaError, PodcasterError
@@ -109,7 +109,7 @@ def find_upload(root: Path, upload_id: str, owner: str) -> Upload:
 
 
 def append_chunk(
-    root: Path, upload_id: str, owner: str, offset: int, body: BinaryIO, length: int | None = None
+    root: Path, upload_id: str, owner: str, offset: int, body: IO[bytes], length: int | None = None
 ) -> Upload:
     """Append the request *body* (*length* bytes when the request said) at *offset*.
 
@@ -138,7 +138,7 @@ class UploadCut(UploadError):
     """The request's body ended before its declared length: the connection dropped."""
 
 
-def _spooled_file(body: BinaryIO) -> int | None:
+def _spooled_file(body: IO[bytes]) -> int | None:
     """The descriptor of *body* when it is a regular file, as a server that spools request bodies gives."""
     try:
         descriptor = body.fileno()
@@ -175,7 +175,7 @@ def _copy_spooled(source: int, start: int, stream: BinaryIO, end: int, length: i
     stream.seek(0, os.SEEK_END)
 
 
-def _copy_read(body: BinaryIO, stream: BinaryIO, room: int, length: int | None) -> None:
+def _copy_read(body: IO[bytes], stream: BinaryIO, room: int, length: int | None) -> None:
     """Copy *body* a buffer at a time: at most *length* bytes, never more than *room*."""
     copied = 0
     while length is None or copied < length:

@@ -80,10 +80,10 @@ def compare_guids(
             )
     # An episode whose GUID was edited but not yet published: the feed still has the old one.
     for guid in in_feed:
-        entry = lock.get(guid)
-        if entry is None or guid in by_guid or not _was_published(entry):
+        recorded = lock.get(guid)
+        if recorded is None or guid in by_guid or not _was_published(recorded):
             continue
-        successor = _successor(guid, entry.audio, entry.media.sha256, catalogue)
+        successor = _successor(guid, recorded.audio, recorded.media.sha256, catalogue)
         if successor is not None:
             out.add(
                 Level.ERROR,
