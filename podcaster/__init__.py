@@ -9,6 +9,7 @@ and :mod:`podcaster.storage`, imported on demand since they bring boto3.
 """
 
 from podcaster.actions.build import BuildResult, build
+from podcaster.actions.stats import audience_store
 from podcaster.errors import (
     CatalogueError,
     ConfigError,
@@ -66,6 +67,7 @@ __all__ = [
     "ShowType",
     "StorageError",
     "Transcript",
+    "audience_store",
     "build",
     "find_root",
     "load_catalogue",

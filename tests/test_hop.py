@@ -117,6 +117,24 @@ def test_the_hop_redirects_and_counts_by_the_rules(app: Flask, site: Path) -> No
         assert secret.encode() not in data
 
 
+def test_the_hop_counts_into_the_store_the_show_names(site: Path) -> None:
+    """With a ``[stats] store``, the hop writes where ingest, the report and the studio read."""
+    show = site / "podcast.toml"
+    show.write_text(
+        show.read_text("utf-8").replace("[stats]\n", '[stats]\nstore = "sqlite://figures/audience.sqlite"\n'),
+        "utf-8",
+    )
+    app = create_app(
+        site, {"TESTING": True, "CLOCK": lambda: NOW, "RELOAD_INTERVAL": 0, "HOP_FLUSH_SECONDS": 3600}
+    )
+    key, _ = _keys(app)[0]
+    assert app.test_client().get("/e/" + key, headers={"User-Agent": APP}).status_code == 302
+    _recorder(app).flush()
+    assert (site / "figures/audience.sqlite").is_file()
+    assert not PodcastFolder(site).stats_db.exists()
+    assert audience_figures(site).total == 1  # read back through the show's store
+
+
 def test_a_locked_or_missing_store_never_holds_a_listener(app: Flask, site: Path) -> None:
     client = app.test_client()
     (key, _), *_ = _keys(app)

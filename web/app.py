@@ -26,7 +26,11 @@ def create_app(root: Path | None = None, test_config: Mapping[str, Any] | None =
         app.register_blueprint(blueprint)
     # Inside the studio's ProxyFix (set up next), so the hop sees the listener's address, not the proxy's.
     app.wsgi_app = hop.HopPath(  # type: ignore[method-assign]
-        app.wsgi_app, site, app.config["CLOCK"], float(app.config.get("HOP_FLUSH_SECONDS", 2.0))
+        app.wsgi_app,
+        site,
+        app.config["CLOCK"],
+        float(app.config.get("HOP_FLUSH_SECONDS", 2.0)),
+        app.config["LIBRARY_SETTINGS"],
     )
     app.extensions[hop.EXTENSION] = app.wsgi_app
     studio.init_app(app)

@@ -20,7 +20,7 @@ from flask import Flask
 
 from podcaster import PodcastFolder, find_root
 from podcaster.errors import ConfigError
-from podcaster.settings import ENV_PREFIX, parse_moment
+from podcaster.settings import ENV_PREFIX, parse_moment, read_settings
 
 
 def utc_now() -> datetime:
@@ -97,6 +97,9 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
         app.config["CLOCK"] = lambda: fixed
     if not callable(app.config["CLOCK"]):
         raise ConfigError("CLOCK must be a function returning an aware datetime")
+    # What the library takes from the environment (S3, the audience store's password, git commits),
+    # read once here as the CLI reads it: publishing, the hop and the audience page are handed it.
+    app.config.setdefault("LIBRARY_SETTINGS", read_settings(os.environ))
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

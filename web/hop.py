@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from podcaster import HopRecorder, PodcasterError, targets_of
+from podcaster import HopRecorder, PodcasterError, audience_store, targets_of
+from podcaster.settings import Settings
 
 from .http import WSGIApp
 from .site import Site, Snapshot
@@ -31,8 +32,16 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 class HopPath:
     """WSGI middleware answering ``GET``/``HEAD /e/<key>`` with a 302, after queueing the request."""
 
-    def __init__(self, app: WSGIApp, site: Site, clock: Callable[[], datetime], flush_seconds: float) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        site: Site,
+        clock: Callable[[], datetime],
+        flush_seconds: float,
+        settings: Settings | None = None,
+    ) -> None:
         self.app = app
+        self.settings = settings  # the audience store's password, when the show keeps it on a server
         self.site = site
         self.clock = clock
         self.flush_seconds = flush_seconds
@@ -95,8 +104,14 @@ class HopPath:
                 if public.audio_key
             }
             old = self._recorder
+            # The same store as ingest and the report (SQLite, or the show's [stats] store).
+            where, password = audience_store(snap.catalogue, self.settings)
             recorder = HopRecorder(
-                snap.folder.stats_db, targets_of(snap.catalogue), interval=self.flush_seconds
+                where,
+                targets_of(snap.catalogue),
+                interval=self.flush_seconds,
+                base=snap.folder.root,
+                password=password,
             )
             atexit.register(recorder.close)
             self._recorder, self._destinations, self._snapshot = recorder, destinations, snap

@@ -17,13 +17,22 @@ from podcaster.stats.report import ReportShow, report_html, report_pdf
 from podcaster.stats.store import StatsStore, open_store
 
 
-def open_audience_store(catalogue: Catalogue, settings: Settings | None = None) -> StatsStore:
-    """The show's audience store: ``[stats] store`` when given (its password from *settings*), else SQLite."""
+def audience_store(catalogue: Catalogue, settings: Settings | None = None) -> tuple[Path | str, str | None]:
+    """Where the show's audience is kept: ``[stats] store`` when given (its password from *settings*), else SQLite.
+
+    The one choice for everything that reads or writes the figures: ingest,
+    the report, the studio's page and the site's counting hop.
+    """
     url = catalogue.show.stats.get("store")
     if not isinstance(url, str) or not url:
-        return open_store(catalogue.folder.stats_db)
-    password = settings.stats_password if settings else None
-    return open_store(url, base=catalogue.folder.root, password=password)
+        return catalogue.folder.stats_db, None
+    return url, settings.stats_password if settings else None
+
+
+def open_audience_store(catalogue: Catalogue, settings: Settings | None = None) -> StatsStore:
+    """The show's audience store (see :func:`audience_store`), open."""
+    where, password = audience_store(catalogue, settings)
+    return open_store(where, base=catalogue.folder.root, password=password)
 
 
 def ingest_logs(

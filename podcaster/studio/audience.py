@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from podcaster.actions.stats import audience_figures, charts_of
+from podcaster.settings import Settings
 from podcaster.stats.charts import Chart
 from podcaster.stats.figures import Audience
 
@@ -28,7 +29,12 @@ def period_days(period: str, today: date) -> tuple[str | None, str | None]:
     return (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
 
 
-def audience_view(root: Path, start: str | None, end: str | None, language: str) -> AudienceView:
-    """The figures from *start* to *end* (ISO days, open ends: all counted) and their charts."""
-    figures = audience_figures(root, start, end)
+def audience_view(
+    root: Path, start: str | None, end: str | None, language: str, settings: Settings | None = None
+) -> AudienceView:
+    """The figures from *start* to *end* (ISO days, open ends: all counted) and their charts.
+
+    *settings* hold the audience store's password when the show keeps its figures on a server.
+    """
+    figures = audience_figures(root, start, end, settings)
     return AudienceView(figures, charts_of(figures, language))

@@ -6,8 +6,6 @@ One blueprint, its views by job (:mod:`.auth`, :mod:`.home`, :mod:`.episodes`,
 its session machinery in :mod:`.security`.
 """
 
-import os
-
 from flask import Flask
 
 from . import (  # noqa: F401  (their routes register on the blueprint)
@@ -30,7 +28,7 @@ from .security import init_security
 def init_app(app: Flask) -> None:
     """Add the studio to *app*: its session machinery, its publish jobs, then its routes."""
     init_security(app)
-    init_publishing(app, dict(os.environ))
+    init_publishing(app)
     app.register_blueprint(bp)
 
 

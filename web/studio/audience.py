@@ -94,7 +94,9 @@ def audience() -> Response:
     if start and end and start > end:
         start, end = end, start
     try:
-        view = audience_view(current_app.config["ROOT"], start, end, show_language)
+        view = audience_view(
+            current_app.config["ROOT"], start, end, show_language, current_app.config["LIBRARY_SETTINGS"]
+        )
     except PodcasterError as error:
         errors.append(words["unavailable"].format(error=error))
         view = None

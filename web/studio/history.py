@@ -81,7 +81,7 @@ def activity() -> Response:
 def git_commits_on() -> bool:
     configured = current_app.config.get("STUDIO_GIT_COMMITS")
     if configured is None:
-        return bool(current_app.config["STUDIO_PUBLISH_SETTINGS"].git_commits)
+        return bool(current_app.config["LIBRARY_SETTINGS"].git_commits)
     return bool(configured)
 
 

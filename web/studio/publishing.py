@@ -15,7 +15,6 @@ from flask import Flask, Response, abort, current_app, jsonify, redirect, reques
 
 from podcaster import PodcastFolder
 from podcaster.errors import PodcasterError
-from podcaster.settings import read_settings
 from podcaster.studio import (
     Action,
     EditRefused,
@@ -34,11 +33,10 @@ JOBS = "studio_jobs"
 KEEP_JOBS = 20  # the newest jobs are kept in memory; the others are read from their files
 
 
-def init_publishing(app: Flask, environ: dict[str, str]) -> None:
-    """Read the S3 settings publish needs once, as the CLI does, and make room for jobs."""
+def init_publishing(app: Flask) -> None:
+    """Make room for the publish jobs this process runs."""
     app.extensions[JOBS] = {}
     app.extensions[JOBS + "_lock"] = threading.Lock()
-    app.config.setdefault("STUDIO_PUBLISH_SETTINGS", read_settings(environ))
 
 
 def _jobs() -> dict[str, PublishJob]:
@@ -65,7 +63,7 @@ def publish_now() -> Response:
             current_app.config["CLOCK"](),
             action=action,
             slug=slug,
-            settings=current_app.config["STUDIO_PUBLISH_SETTINGS"],
+            settings=current_app.config["LIBRARY_SETTINGS"],
             on_end=_committing(slug),
         )
     except EditRefused:
