@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from podcaster.cli.common import ExitCode, display, given_root, root_of, settings_of
+from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.showfile import load_show
 
 DEMO_EXTRA_MISSING = "podcaster demo needs the sample-audio encoder: pip install 'podcaster[demo]'"
 
@@ -53,7 +55,8 @@ def demo(ctx: click.Context, work_dir: Path | None, host: str, port: int, no_ser
     source = given.resolve() if given else bundled_catalogue()
     work_dir = work_dir or Path(tempfile.mkdtemp(prefix="podcaster-demo-"))
     base_url = f"http://{host}:{port}/"
-    click.echo(f"making sample audio for {display(source)} in {work_dir}")
+    show_file = PodcastFolder(source).show_file
+    click.echo(f"making sample audio for « {load_show(source).title} » ({show_file}) in {work_dir}")
     result = run_demo(source, work_dir, base_url, settings=settings_of(ctx))
     click.echo(f"published {len(result.published.uploaded)} objects to {result.published.plan.storage_url}")
     click.echo(f"site      {base_url}")
