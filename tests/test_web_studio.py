@@ -385,3 +385,18 @@ def test_behind_a_trusted_proxy_limits_count_each_client(studio: Path) -> None:
     producer.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
     assert [_sign_in(guesser, "edith", "wrong password!") for _ in range(3)] == [401, 401, 429]
     assert _sign_in(producer, "edith") == 302
+
+
+def test_forms_bigger_than_they_may_carry_are_refused_before_they_are_read(app: Flask, studio: Path) -> None:
+    client = _client(app)
+    token = _token(client)
+    users = (studio / ".podcaster/users.json").read_bytes()
+    big = {"csrf_token": token, "name": "edith", "password": "x" * (2 << 20)}
+    answer = client.post("/studio/connexion", data=big, base_url=HTTPS)
+    assert answer.status_code == 413
+    assert "Rien n’a été enregistré" in answer.get_data(as_text=True)
+    assert _sign_in(client, "edith") == 302  # the refusal cost nothing: signing in still works
+    token = _token(client, "/studio/")
+    huge = {"csrf_token": token, "action": "publish", "slug": "x" * (2 << 20)}
+    assert client.post("/studio/publier", data=huge, base_url=HTTPS).status_code == 413
+    assert (studio / ".podcaster/users.json").read_bytes() == users

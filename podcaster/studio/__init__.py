@@ -27,6 +27,7 @@ from podcaster.studio.activity import (
     record_activity,
 )
 from podcaster.studio.admin import (
+    MAX_ARTWORK,
     CommitOutcome,
     NewArtwork,
     ShowSaveResult,
@@ -86,6 +87,7 @@ from podcaster.studio.uploads import (
 
 __all__ = [
     "LIMITS",
+    "MAX_ARTWORK",
     "MAX_GUESTS",
     "MAX_TEXT",
     "MIN_PASSWORD",

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from podcaster.errors import CatalogueError
 from podcaster.studio import (
     LIMITS,
+    MAX_ARTWORK,
     MAX_GUESTS,
     Attached,
     AttachmentError,
@@ -40,7 +41,9 @@ BLANK_GUESTS = 2  # empty rows under the guests already named; save to get more
 ROLES = ("guest", "host", "co-host", "interviewer", "producer", "writer", "reporter", "composer")
 FORM_ENDPOINTS = {"studio.save", "studio.describe_upload"}
 # Room for the three files and the text fields of one form; anything bigger is refused before it is read.
-FORM_LIMIT = sum(LIMITS.values()) + (1 << 20)
+TEXT_LIMIT = 1 << 20  # a form of text fields only: sign-in, publish, accounts, the notes' preview
+FORM_LIMIT = sum(LIMITS.values()) + TEXT_LIMIT
+STREAMED = {"studio.upload_whole", "studio.tus_create", "studio.tus_append"}  # the audio, under its own limit
 PREVIEW_LIMIT = "120 per minute"
 READ_SIZE = 1 << 16
 
@@ -184,15 +187,26 @@ def notes_preview() -> Response:
 
 @bp.before_app_request
 def limit_form() -> None:
-    """Refuse an episode form bigger than its files' limits before its body is read (CSRF reads it first)."""
-    if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
+    """Refuse a studio form bigger than what it may carry before its body is read (CSRF reads it first).
+
+    The audio uploads stream their bodies to disk under their own limit; every
+    other form is text, or text and one image.
+    """
+    if request.method != "POST" or request.blueprint != bp.name or request.endpoint in STREAMED:
+        return
+    if request.endpoint in FORM_ENDPOINTS:
         request.max_content_length = FORM_LIMIT
+    elif request.endpoint == "studio.save_show":
+        request.max_content_length = MAX_ARTWORK + TEXT_LIMIT
+    else:
+        request.max_content_length = TEXT_LIMIT
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge) -> Response:
     t = texts(language())
-    text = t["form_too_large"].format(limit=FORM_LIMIT // (1 << 20))
+    limit = request.max_content_length or FORM_LIMIT
+    text = t["form_too_large"].format(limit=max(1, limit // (1 << 20)))
     return page("studio/message.html", 413, title=t["form_too_large_title"], text=text)
 
 

@@ -2,6 +2,7 @@
 
 from podcaster.studio.admin.gitcommits import CommitOutcome, author_of, commit_change
 from podcaster.studio.admin.showsettings import (
+    MAX_ARTWORK,
     NewArtwork,
     ShowSaveResult,
     ShowSettings,
@@ -12,6 +13,7 @@ from podcaster.studio.admin.showsettings import (
 )
 
 __all__ = [
+    "MAX_ARTWORK",
     "CommitOutcome",
     "NewArtwork",
     "ShowSaveResult",
