@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from podcaster.errors import CatalogueError, ConfigError, Problem, raise_if_errors
-from podcaster.folder.episodefile import load_episode
+from podcaster.folder.episodefile import FileSeen, load_episode
 from podcaster.folder.frontmatter import parse_front_matter
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
@@ -30,6 +30,13 @@ class Catalogue:
     episodes: tuple[Episode, ...]
     lock: Lock
     warnings: tuple[Problem, ...] = ()
+    # The episode files and their local audio as loading found them, by absolute path: what
+    # the build's manifest records of them, without looking again (see FileSeen).
+    files: Mapping[str, FileSeen] = field(default_factory=dict)
+
+    def has_no_file(self, path: str) -> bool:
+        """Whether loading looked for a file at *path* (absolute, normalised) and found none."""
+        return path in self.files and self.files[path] is None
 
     @property
     def folder(self) -> PodcastFolder:
@@ -73,9 +80,11 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
     episodes: list[Episode] = []
     lines: dict[Path, dict[str, int]] = {}
-    for path, (episode, key_lines, found) in zip(paths, loaded, strict=True):
+    files: dict[str, FileSeen] = {}
+    for path, (episode, key_lines, found, seen) in zip(paths, loaded, strict=True):
         problems.extend(found)
         lines[path] = key_lines
+        files.update(seen)
         if episode is not None:
             episodes.append(episode)
     problems.extend(_cross_checks(episodes, lines))
@@ -83,15 +92,19 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     assert show is not None
     ordered = sorted(episodes, key=lambda e: (e.season, e.number or 0, e.date))
     warnings = tuple(problem for problem in problems if not problem.is_error)
-    return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings)
+    return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings, files=files)
 
 
 def _load_run(
     state: tuple[Sequence[Path], Show | None, Container[str]], start: int, stop: int
-) -> list[tuple[Episode | None, dict[str, int], list[Problem]]]:
+) -> list[tuple[Episode | None, dict[str, int], list[Problem], dict[str, FileSeen]]]:
     paths, show, recorded = state
     listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
-    return [load_episode(path, show, recorded, listings) for path in paths[start:stop]]
+    loaded = []
+    for path in paths[start:stop]:
+        seen: dict[str, FileSeen] = {}
+        loaded.append((*load_episode(path, show, recorded, listings, seen), seen))
+    return loaded
 
 
 def _cross_checks(episodes: list[Episode], lines: dict[Path, dict[str, int]]) -> list[Problem]:
