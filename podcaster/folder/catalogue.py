@@ -99,7 +99,7 @@ def _load_run(
     state: tuple[Sequence[Path], Show | None, Container[str]], start: int, stop: int
 ) -> list[tuple[Episode | None, dict[str, int], list[Problem], dict[str, FileSeen]]]:
     paths, show, recorded = state
-    listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
+    listings: dict[str, list[str]] = {}  # each season folder's transcript files, listed once
     loaded = []
     for path in paths[start:stop]:
         seen: dict[str, FileSeen] = {}

@@ -51,7 +51,7 @@ def load_episode(
     path: Path,
     show: Show | None,
     recorded: Container[str],
-    listings: dict[Path, list[str]] | None = None,
+    listings: dict[str, list[str]] | None = None,
     seen: dict[str, FileSeen] | None = None,
 ) -> tuple[Episode | None, dict[str, int], list[Problem]]:
     """Read and check one episode file: the episode (None if in error), its keys' lines, its problems.
@@ -293,13 +293,13 @@ def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:
     return tuple(transcripts)
 
 
-def _transcripts_beside(path: Path, listings: dict[Path, list[str]] | None) -> tuple[Transcript, ...]:
+def _transcripts_beside(path: Path, listings: dict[str, list[str]] | None) -> tuple[Transcript, ...]:
     """``<slug>.vtt``, ``<slug>.srt``, ``<slug>.fr.vtt``… beside an episode whose front matter names none."""
-    folder = path.parent
+    folder = os.path.dirname(path)
     names = listings.get(folder) if listings is not None else None
     if names is None:
         with os.scandir(folder) as entries:
             names = [entry.name for entry in entries if entry.name.endswith((".vtt", ".srt"))]
         if listings is not None:
             listings[folder] = names
-    return discover(path, names)
+    return discover(path, names) if names else ()
