@@ -65,6 +65,7 @@ def map_shared(
     *,
     meanwhile: Callable[[], object] | None = None,
     meanwhile_pieces: float = 0,
+    transfer: float = 0,
 ) -> list[R]:
     """``work(state, start, stop)`` over ``range(count)`` cut in runs, one per process; results in order.
 
@@ -72,7 +73,9 @@ def map_shared(
     forked (:func:`can_fork`), or for one process, this one does it all. An exception in a
     worker is raised here. *meanwhile*, if given, is called here once this process's run is
     done, before the workers' results are collected: other work that overlaps theirs, worth
-    about *meanwhile_pieces* pieces, by which this process's run is shortened.
+    about *meanwhile_pieces* pieces, by which this process's run is shortened. *transfer* is
+    what a piece's result costs to pickle in a worker (and again to read here), as a share of
+    the piece's work: this process's run is lengthened by what the workers spend on it.
     """
     processes = min(processes, count)
     if processes <= 1 or not can_fork():
@@ -80,8 +83,9 @@ def map_shared(
         if meanwhile is not None:
             meanwhile()
         return results
-    # Every process should end about together: this one's run is shorter by what meanwhile is worth.
-    first = max(0, min(count, int((count + meanwhile_pieces) // processes - meanwhile_pieces)))
+    # Every process should end about together: first + meanwhile = (1 + transfer) * a worker's run.
+    first = (count * (1 + transfer) - (processes - 1) * meanwhile_pieces) / (processes + transfer)
+    first = max(0, min(count, int(first)))
     others = processes - 1
     bounds = [(0, first)] + [
         (first + (count - first) * index // others, first + (count - first) * (index + 1) // others)

@@ -21,6 +21,7 @@ __all__ = ["PARALLEL_FROM", "Catalogue", "load_catalogue", "parse_front_matter"]
 # From this many episode files, worker processes read them (about 0.1 ms each here): below
 # it, starting them would cost about as much as it saves.
 PARALLEL_FROM = 1000
+_TRANSFER = 0.12
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,18 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     # Reading, parsing and rendering take the time: for large catalogues, this process and
     # forked workers share the files, each loading a run of neighbours (their folder listings).
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
-    loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
+    # A worker's episode is pickled there and read here: about an eighth of the work of loading it.
+    state = (paths, show, lock.episodes.keys())
+    loaded = map_shared(_load_run, state, len(paths), workers, transfer=_TRANSFER)
     episodes: list[Episode] = []
-    lines: dict[Path, dict[str, int]] = {}
+    lines: list[dict[str, int]] = []  # the line of each key in each episode's file
     files: dict[str, FileSeen] = {}
-    for path, (episode, key_lines, found, seen) in zip(paths, loaded, strict=True):
+    for episode, key_lines, found, seen in loaded:
         problems.extend(found)
-        lines[path] = key_lines
         files.update(seen)
         if episode is not None:
             episodes.append(episode)
+            lines.append(key_lines)
     problems.extend(_cross_checks(episodes, lines))
     raise_if_errors(problems, CatalogueError)
     assert show is not None
@@ -107,13 +110,12 @@ def _load_run(
     return loaded
 
 
-def _cross_checks(episodes: list[Episode], lines: dict[Path, dict[str, int]]) -> list[Problem]:
+def _cross_checks(episodes: list[Episode], lines: list[dict[str, int]]) -> list[Problem]:
     problems = []
     by_guid: dict[str, Episode] = {}
     by_number: dict[tuple[int, int], Episode] = {}
     by_slug: dict[str, Episode] = {}
-    for episode in episodes:
-        key_lines = lines.get(episode.path, {})
+    for episode, key_lines in zip(episodes, lines, strict=True):
         first = by_guid.setdefault(episode.guid, episode)
         if first is not episode:
             problems.append(
