@@ -77,7 +77,7 @@ def render_feeds(
 
 def _parts_of(
     state: tuple[PublicShow, Sequence[PublicEpisode]], start: int, stop: int
-) -> list[tuple[bytes, str]]:
+) -> list[tuple[bytes, bytes]]:
     """The item and the episodes.json entry of the live episodes from *start* to *stop*."""
     public_show, live = state
     run = live[start:stop]
