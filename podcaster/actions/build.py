@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +17,6 @@ from podcaster.folder.manifest import BuildManifest
 from podcaster.folder.mediafacts import refresh_media
 
 Progress = Callable[[str], None]
-
-_WRITERS = 8
 
 
 def build(root: Path, now: datetime | None = None, progress: Progress | None = None) -> BuildResult:
@@ -56,10 +55,14 @@ def _build(root: Path, now: datetime | None, progress: Progress | None) -> Build
     result.probed = refresh_media(catalogue, progress)
     feeds = render_feeds(catalogue, now)
     result.episode_count = len(feeds.episodes)
-    write_feeds(folder, feeds.documents, result)
+    # The feeds are written by threads that mostly wait on the system: meanwhile, this one
+    # looks at what the manifest records of the inputs.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writing = writer.submit(write_feeds, folder, feeds.documents, result)
+        inputs = manifest.inputs(catalogue)
+        writing.result()
     if result.probed:
         catalogue.lock.save()
-    manifest.save(
-        catalogue, now, [folder.relative(folder.feed_file(name)) for name in feeds.documents], result.warnings
-    )
+    outputs = [folder.relative(folder.feed_file(name)) for name in feeds.documents]
+    manifest.save(catalogue, now, outputs, result.warnings, inputs)
     return result

@@ -90,21 +90,36 @@ class BuildManifest:
             for path, line, message in saved.get("warnings", [])
         ]
 
-    def save(self, catalogue: Catalogue, now: datetime, outputs: list[str], warnings: list[Problem]) -> None:
+    def inputs(self, catalogue: Catalogue) -> dict[str, list[int]]:
+        """What the build read of each file, the lock file aside (saved after the feeds if media was probed)."""
         extra = []
         for episode in catalogue.episodes:
             if not episode.audio_is_remote:
                 extra.append(os.path.normpath(episode.audio))
         extra.extend(str(path.relative_to(catalogue.root)) for path in _asset_files(catalogue))
+        # The episode files are those the catalogue was loaded from, as loading saw them: a
+        # file changed since then is seen changed by the next build.
+        names = self._input_names(extra, (episode.path for episode in catalogue.episodes))
+        return self._signatures([name for name in names if name != LOCK_FILE], catalogue.files)
+
+    def save(
+        self,
+        catalogue: Catalogue,
+        now: datetime,
+        outputs: list[str],
+        warnings: list[Problem],
+        inputs: dict[str, list[int]] | None = None,
+    ) -> None:
+        """Record this build; *inputs*, if given, are what :meth:`inputs` gave for this catalogue."""
+        inputs = {
+            **(inputs if inputs is not None else self.inputs(catalogue)),
+            **self._signatures([LOCK_FILE]),
+        }
         upcoming = [e.date for e in catalogue.episodes if not e.draft and e.date > now]
         document = {
             "version": _manifest_version(),
             "next_change": min(upcoming).isoformat() if upcoming else None,
-            # The episode files are those the catalogue was loaded from, as loading saw them: a
-            # file changed since then is seen changed by the next build.
-            "inputs": self._signatures(
-                self._input_names(extra, (episode.path for episode in catalogue.episodes)), catalogue.files
-            ),
+            "inputs": inputs,
             "outputs": self._signatures(outputs),
             "warnings": [[str(p.path) if p.path else None, p.line, p.message] for p in warnings],
         }
