@@ -11,6 +11,7 @@ from podcaster.actions.check import check
 from podcaster.errors import CatalogueError, Severity
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.episodefile import load_episode
+from podcaster.folder.notes import plain_text, summarize
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 
 REPO = Path(__file__).resolve().parent.parent
@@ -237,3 +238,9 @@ def test_loading_notes_what_it_saw_of_episode_files_and_their_audio(podcast: Pat
     assert episode is not None and [problem.severity for problem in problems] == [Severity.WARNING]
     assert seen[str(podcast / "audio" / "second.mp3")] is None
     assert seen[str(missing)] is not None
+
+
+def test_plain_text_makes_every_run_of_whitespace_one_space() -> None:
+    fragment = "<p>\u2028Un\u00a0 épisode\t\n<br/>avec&nbsp;des <em>notes</em>\u3000</p>\x1c"
+    assert plain_text(fragment) == "Un épisode avec des notes"
+    assert summarize("<p>  </p><p>Suite</p>") == ""
