@@ -16,9 +16,13 @@ from podcaster.errors import PodcasterError
 WAIT_SECONDS = 10.0
 
 
-def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write *data* to *path* through a temporary file and a rename in the same folder, with *mode*."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomically(path: Path, data: bytes, *, mode: int = 0o644, folder_exists: bool = False) -> None:
+    """Write *data* to *path* through a temporary file and a rename in the same folder, with *mode*.
+
+    The folder is made first, unless the caller knows it exists (*folder_exists*).
+    """
+    if not folder_exists:
+        path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:

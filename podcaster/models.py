@@ -90,7 +90,7 @@ def person_from_mapping(
     for key, url in (("href", href), ("img", img)):
         if url is not None and not is_web_url(url):
             report(f"'{key}' in {where} must be an http(s) URL, not {url!r}", key)
-    href, img = (url if is_web_url(url) else None for url in (href, img))
+    href, img = (url if url is not None and is_web_url(url) else None for url in (href, img))
     return Person(name, role or default_role, group or "cast", href, img) if name else None
 
 

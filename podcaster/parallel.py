@@ -57,17 +57,40 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, processes: int) -> list[R]:
+def map_shared(
+    work: Callable[[S, int, int], list[R]],
+    state: S,
+    count: int,
+    processes: int,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+    meanwhile_pieces: float = 0,
+    transfer: float = 0,
+) -> list[R]:
     """``work(state, start, stop)`` over ``range(count)`` cut in runs, one per process; results in order.
 
     This process takes the first run, forked workers the others. Where workers cannot be
     forked (:func:`can_fork`), or for one process, this one does it all. An exception in a
-    worker is raised here.
+    worker is raised here. *meanwhile*, if given, is called here once this process's run is
+    done, before the workers' results are collected: other work that overlaps theirs, worth
+    about *meanwhile_pieces* pieces, by which this process's run is shortened. *transfer* is
+    what a piece's result costs to pickle in a worker (and again to read here), as a share of
+    the piece's work: this process's run is lengthened by what the workers spend on it.
     """
     processes = min(processes, count)
     if processes <= 1 or not can_fork():
-        return work(state, 0, count)
-    bounds = [(count * index // processes, count * (index + 1) // processes) for index in range(processes)]
+        results = work(state, 0, count)
+        if meanwhile is not None:
+            meanwhile()
+        return results
+    # Every process should end about together: first + meanwhile = (1 + transfer) * a worker's run.
+    first = (count * (1 + transfer) - (processes - 1) * meanwhile_pieces) / (processes + transfer)
+    first = max(0, min(count, int(first)))
+    others = processes - 1
+    bounds = [(0, first)] + [
+        (first + (count - first) * index // others, first + (count - first) * (index + 1) // others)
+        for index in range(others)
+    ]
     # Results come back through files rather than pipes: a pipe holds a few kilobytes, so a
     # worker would wait on it, kilobytes at a time, for this process to be done with its own run.
     with ExitStack() as files:
@@ -77,6 +100,8 @@ def map_shared(work: Callable[[S, int, int], list[R]], state: S, count: int, pro
             for (start, stop), output in zip(bounds[1:], outputs, strict=True):
                 pending.append(_fork(work, state, start, stop, output))
             results = work(state, *bounds[0])
+            if meanwhile is not None:
+                meanwhile()
             for output in outputs:
                 results.extend(_collect(pending.pop(0), output))
             return results

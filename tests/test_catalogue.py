@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from podcaster.actions.check import check
-from podcaster.errors import CatalogueError
+from podcaster.errors import CatalogueError, Severity
 from podcaster.folder.catalogue import load_catalogue
+from podcaster.folder.episodefile import load_episode
+from podcaster.folder.notes import plain_text, summarize
 from tests.fixtures.catalogue import SHOW_TOML, write_episode, write_podcast
 
 REPO = Path(__file__).resolve().parent.parent
@@ -221,3 +223,24 @@ def test_a_guid_yaml_would_rewrite_is_refused_with_file_and_line(
     assert problem.path == path and problem.line is not None
     assert path.read_text(encoding="utf-8").splitlines()[problem.line - 1].startswith("guid:")
     assert "quoted" in problem.message and read.split(".")[0] in problem.message
+
+
+def test_loading_notes_what_it_saw_of_episode_files_and_their_audio(podcast: Path) -> None:
+    # What the build's manifest records of them, without looking again.
+    path = write_episode(podcast, "premier")
+    catalogue = load_catalogue(podcast)
+    for file in (path, podcast / "audio" / "premier.mp3"):
+        status = file.stat()
+        assert catalogue.files[str(file)] == (status.st_size, status.st_mtime_ns)
+    missing = write_episode(podcast, "second", number=2, guid="g2", audio_bytes=None)
+    seen: dict[str, tuple[int, int] | None] = {}
+    episode, _, problems = load_episode(missing, catalogue.show, {"g2"}, None, seen)
+    assert episode is not None and [problem.severity for problem in problems] == [Severity.WARNING]
+    assert seen[str(podcast / "audio" / "second.mp3")] is None
+    assert seen[str(missing)] is not None
+
+
+def test_plain_text_makes_every_run_of_whitespace_one_space() -> None:
+    fragment = "<p>\u2028Un\u00a0 épisode\t\n<br/>avec&nbsp;des <em>notes</em>\u3000</p>\x1c"
+    assert plain_text(fragment) == "Un épisode avec des notes"
+    assert summarize("<p>  </p><p>Suite</p>") == ""

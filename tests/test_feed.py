@@ -17,7 +17,7 @@ from lxml import etree
 
 from podcaster.errors import FeedError
 from podcaster.feed.episodes_json import EPISODES_JSON_VERSION, render_episodes_json
-from podcaster.feed.rss import APPLE_CATEGORIES, render_feed, render_items, render_show_feeds
+from podcaster.feed.rss import APPLE_CATEGORIES, ShowFeeds, render_feed, render_items, render_show_feeds
 from podcaster.folder.notes import render_notes
 from podcaster.models import (
     PODCAST_GUID_NAMESPACE,
@@ -467,6 +467,25 @@ def test_show_feeds_name_a_control_character_like_render_feed(episodes: list[Pub
     with pytest.raises(FeedError) as expected:
         render_feed(PUBLIC_SHOW, [*episodes, broken], self_url=URLS.feed, now=NOW)
     assert [str(problem) for problem in caught.value.problems] == [
+        str(problem) for problem in expected.value.problems
+    ]
+
+
+def test_show_feeds_raise_an_item_s_failure_before_a_channel_s(episodes: list[PublicEpisode]) -> None:
+    # The channels may be written first, while workers write the items: the order of errors stays.
+    public_show = replace(PUBLIC_SHOW, season_artwork_urls={2: "https://media.example.org/saison-2.gif"})
+    show = public_show.show
+    broken = make_episode("s1e9-casse", number=9, title="Un titre\x07 cassé")
+    feeds = ShowFeeds(public_show, [*episodes, broken], now=NOW)
+    feeds.render_channels()  # fails, and keeps its failure for assemble()
+    with pytest.raises(FeedError) as caught, feeds.naming_unwritable_items():
+        render_items(show, feeds.live)
+    assert [problem.path.name for problem in caught.value.problems] == ["s1e9-casse.md"]
+    with pytest.raises(FeedError) as channel_failure:
+        feeds.assemble([b"<item/>"] * len(feeds.live))
+    with pytest.raises(FeedError) as expected:
+        render_show_feeds(public_show, episodes, now=NOW)
+    assert [str(problem) for problem in channel_failure.value.problems] == [
         str(problem) for problem in expected.value.problems
     ]
 

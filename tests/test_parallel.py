@@ -63,6 +63,31 @@ def check_map_shared() -> None:
     assert results[0][1] == os.getpid() and len(pids) == 3  # this process took the first run
 
 
+def test_meanwhile_runs_here_once_and_shortens_this_process_s_run() -> None:
+    in_a_fresh_process("check_meanwhile")
+
+
+def check_meanwhile() -> None:
+    calls: list[int] = []
+    values = list(range(1, 1001))
+    results = map_shared(
+        _squares_with_pid,
+        values,
+        len(values),
+        2,
+        meanwhile=lambda: calls.append(os.getpid()),
+        meanwhile_pieces=200,
+    )
+    assert [square for square, _ in results] == [value * value for value in values]
+    assert calls == [os.getpid()]
+    # Of 1,000 pieces and 200 more meanwhile, each process does 600: 400 pieces here.
+    assert sum(pid == os.getpid() for _, pid in results) == 400
+    assert map_shared(_squares_with_pid, values[:3], 3, 1, meanwhile=lambda: calls.append(0)) == [
+        (value * value, os.getpid()) for value in values[:3]
+    ]
+    assert calls == [os.getpid(), 0]  # in this process alone too
+
+
 def _fails_in_a_worker(state: None, start: int, stop: int) -> list[int]:
     if start > 0:
         raise ValueError(f"no luck from {start}")

@@ -12,9 +12,9 @@ from datetime import datetime
 from podcaster.errors import Problem
 from podcaster.feed.episodes_json import episode_entries, episodes_document
 from podcaster.feed.public import Resolver
-from podcaster.feed.rss import render_items, render_show_feeds
+from podcaster.feed.rss import ShowFeeds, render_items
 from podcaster.folder.catalogue import Catalogue
-from podcaster.models import PublicEpisode, PublicShow, Show, season_feed_name
+from podcaster.models import PublicEpisode, PublicShow, season_feed_name
 from podcaster.parallel import map_shared, worker_count
 
 __all__ = ["PARALLEL_FROM", "Feeds", "render_feeds"]
@@ -22,6 +22,7 @@ __all__ = ["PARALLEL_FROM", "Feeds", "render_feeds"]
 # From this many live episodes, worker processes write the items: below it, forking
 # them would cost about as much as it saves.
 PARALLEL_FROM = 2000
+_CHANNEL_PIECES = 2  # a channel's work, in episodes' items and episodes.json entries
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,24 @@ def render_feeds(
     public_show = resolver.public_show()
     episodes = resolver.public_episodes(now, skipped=skipped)
     workers = worker_count(len(episodes), PARALLEL_FROM, workers)
-    entries: list[str] = []
-
-    def items(show: Show, live: Sequence[PublicEpisode]) -> list[bytes]:
-        # Called once the feed is checked; each episode's episodes.json entry is written beside its item.
-        rendered = []
-        for item, entry in map_shared(_parts_of, (public_show, live), len(live), workers):
-            rendered.append(item)
-            entries.append(entry)
-        return rendered
-
-    whole, seasons = render_show_feeds(public_show, episodes, now=now, items=items)
-    documents = {"feed.xml": whole, "episodes.json": episodes_document(public_show, entries)}
+    feeds = ShowFeeds(public_show, episodes, now=now)  # the feed checked before any item is written
+    live = feeds.live
+    with feeds.naming_unwritable_items():
+        # This process writes the channels while the workers write items (one channel is worth
+        # about two items), so that every process ends about together.
+        parts = map_shared(
+            _parts_of,
+            (public_show, live),
+            len(live),
+            workers,
+            meanwhile=feeds.render_channels,
+            meanwhile_pieces=_CHANNEL_PIECES * (len(public_show.show.seasons) + 1),
+        )
+    whole, seasons = feeds.assemble([item for item, _ in parts])
+    documents = {
+        "feed.xml": whole,
+        "episodes.json": episodes_document(public_show, [entry for _, entry in parts]),
+    }
     for number, document in seasons.items():
         documents[season_feed_name(number)] = document
     return Feeds(documents=documents, public_show=public_show, episodes=episodes)
@@ -70,7 +77,7 @@ def render_feeds(
 
 def _parts_of(
     state: tuple[PublicShow, Sequence[PublicEpisode]], start: int, stop: int
-) -> list[tuple[bytes, str]]:
+) -> list[tuple[bytes, bytes]]:
     """The item and the episodes.json entry of the live episodes from *start* to *stop*."""
     public_show, live = state
     run = live[start:stop]

@@ -87,16 +87,18 @@ def render_episodes_json(
     return episodes_document(public_show, episode_entries(public_show, live_episodes(episodes, now=now)))
 
 
-def episode_entries(public_show: PublicShow, live: Sequence[PublicEpisode]) -> list[str]:
-    """The entry of each of the *live* episodes in ``episodes.json``, as JSON text."""
+def episode_entries(public_show: PublicShow, live: Sequence[PublicEpisode]) -> list[bytes]:
+    """The entry of each of the *live* episodes in ``episodes.json``, as UTF-8 JSON text."""
     season_names = {season.number: season.name for season in public_show.show.seasons}
     return [
-        _safe(_ENCODER.encode(_episode(public_show, public, season_names.get(public.episode.season))))
+        _safe(
+            _ENCODER.encode(_episode(public_show, public, season_names.get(public.episode.season)))
+        ).encode()
         for public in live
     ]
 
 
-def episodes_document(public_show: PublicShow, entries: Sequence[str]) -> bytes:
+def episodes_document(public_show: PublicShow, entries: Sequence[bytes]) -> bytes:
     """``episodes.json`` listing these entries (from :func:`episode_entries`), as UTF-8 bytes."""
     show = public_show.show
     document = {
@@ -113,8 +115,9 @@ def episodes_document(public_show: PublicShow, entries: Sequence[str]) -> bytes:
     }
     # The episodes are the last member: their entries go between its brackets, as a list's
     # items are written with the separators above.
-    head = _safe(_ENCODER.encode(document))
-    return (head[: -len("]}")] + ",".join(entries) + "]}\n").encode()
+    # Each entry is encoded already (by a worker, often): UTF-8 of the parts is UTF-8 of the whole.
+    head = _safe(_ENCODER.encode(document)).encode()
+    return b"".join((head[: -len("]}")], b",".join(entries), b"]}\n"))
 
 
 def _safe(text: str) -> str:

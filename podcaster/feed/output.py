@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,19 +27,28 @@ class BuildResult:
 def write_feeds(folder: PodcastFolder, documents: dict[str, bytes], result: BuildResult) -> None:
     """Write each document whose bytes changed; each file is replaced atomically."""
     targets = [folder.feed_file(name) for name in documents]
-    # A show has a feed per season, and each write ends waiting for the disk to have it (fsync):
-    # a few threads overlap those waits.
+    # A show has a feed per season: the folder is made and listed once, rather than for each.
+    feeds = folder.feeds_dir
+    feeds.mkdir(parents=True, exist_ok=True)
+    with os.scandir(feeds) as entries:
+        present = {entry.name for entry in entries}
+    in_feeds = [target.parent == feeds for target in targets]
+    maybe_there = [
+        not inside or target.name in present for target, inside in zip(targets, in_feeds, strict=True)
+    ]
+    # Each write ends waiting for the disk to have it (fsync): a few threads overlap those waits.
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-        changed = list(pool.map(_write_if_changed, targets, documents.values()))
+        changed = list(pool.map(_write_if_changed, targets, documents.values(), maybe_there, in_feeds))
     for target, written in zip(targets, changed, strict=True):
         (result.written if written else result.unchanged).append(target)
 
 
-def _write_if_changed(target: Path, data: bytes) -> bool:
-    try:
-        if target.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    write_atomically(target, data)
+def _write_if_changed(target: Path, data: bytes, maybe_there: bool, folder_exists: bool) -> bool:
+    if maybe_there:
+        try:
+            if target.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+    write_atomically(target, data, folder_exists=folder_exists)
     return True

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
@@ -39,6 +39,7 @@ __all__ = [
     "APPLE_CATEGORIES",
     "GENERATOR",
     "ItemRenderer",
+    "ShowFeeds",
     "channel_artwork",
     "duration_seconds",
     "episode_page_url",
@@ -106,26 +107,77 @@ def render_show_feeds(
     """Render the show's feed and each season's feed (by number), every episode's item written once.
 
     The bytes are those :func:`render_feed` gives for the show and for each season. *items*
-    renders the items, like :func:`render_items` (which another may call in worker processes).
+    renders the items, like :func:`render_items`; :class:`ShowFeeds` lets another render them
+    in worker processes while this one writes the channels.
     """
-    show = public_show.show
-    live = live_episodes(episodes, now=now)
-    raise_if_errors(feed_problems(show, channel_artwork(public_show, None), live), FeedError)
-    with _naming_unwritable_text(show, live, None):
-        rendered = items(show, live)
-    whole = _around(_channel(public_show, live, self_url=show.urls.feed, season=None, now=now), rendered)
-    by_season: dict[int, tuple[list[PublicEpisode], list[bytes]]] = {}
-    for public, item in zip(live, rendered, strict=True):
-        in_season, season_items = by_season.setdefault(public.episode.season, ([], []))
-        in_season.append(public)
-        season_items.append(item)
-    seasons = {}
-    for season in show.seasons:
-        in_season, season_items = by_season.get(season.number, ([], []))
-        url = show.urls.season_feed_url(season.number)
-        channel = _channel(public_show, in_season, self_url=url, season=season, now=now)
-        seasons[season.number] = _around(channel, season_items)
-    return whole, seasons
+    feeds = ShowFeeds(public_show, episodes, now=now)
+    with feeds.naming_unwritable_items():
+        rendered = items(public_show.show, feeds.live)
+    return feeds.assemble(rendered)
+
+
+class ShowFeeds:
+    """The show's feed and each season's, in two parts: the items, and the channels around them.
+
+    Made, it holds the live episodes, newest first, the feed checked. Their items, rendered
+    anywhere (within :meth:`naming_unwritable_items`), go to :meth:`assemble`, which writes the
+    channels unless :meth:`render_channels` already did, and gives :func:`render_show_feeds`'s
+    documents. A channel's failure is raised by :meth:`assemble`, after any of the items'.
+    """
+
+    def __init__(self, public_show: PublicShow, episodes: Sequence[PublicEpisode], *, now: datetime) -> None:
+        self.public_show = public_show
+        self.now = now
+        show = public_show.show
+        self.live = live_episodes(episodes, now=now)
+        raise_if_errors(feed_problems(show, channel_artwork(public_show, None), self.live), FeedError)
+        self._channels: tuple[bytes, dict[int, bytes]] | None = None
+        self._failure: Exception | None = None
+
+    def naming_unwritable_items(self) -> AbstractContextManager[None]:
+        """Where the items are rendered: lxml's error for text XML cannot carry becomes a FeedError naming it."""
+        return _naming_unwritable_text(self.public_show.show, self.live, None)
+
+    def render_channels(self) -> None:
+        """Write the show's channel, then each season's; a failure is kept for :meth:`assemble` to raise."""
+        if self._channels is not None or self._failure is not None:
+            return
+        public_show, now = self.public_show, self.now
+        show = public_show.show
+        try:
+            whole = _channel(public_show, self.live, self_url=show.urls.feed, season=None, now=now)
+            by_season: dict[int, list[PublicEpisode]] = {}
+            for public in self.live:
+                by_season.setdefault(public.episode.season, []).append(public)
+            seasons = {
+                season.number: _channel(
+                    public_show,
+                    by_season.get(season.number, []),
+                    self_url=show.urls.season_feed_url(season.number),
+                    season=season,
+                    now=now,
+                )
+                for season in show.seasons
+            }
+        except Exception as error:  # raised by assemble(), once the items had their say
+            self._failure = error
+            return
+        self._channels = whole, seasons
+
+    def assemble(self, rendered: Sequence[bytes]) -> tuple[bytes, dict[int, bytes]]:
+        """The show's feed and each season's (by number), given the item of each live episode."""
+        self.render_channels()
+        if self._failure is not None:
+            raise self._failure
+        assert self._channels is not None
+        whole, channels = self._channels
+        by_season: dict[int, list[bytes]] = {}
+        for public, item in zip(self.live, rendered, strict=True):
+            by_season.setdefault(public.episode.season, []).append(item)
+        seasons = {
+            number: _around(channel, by_season.get(number, [])) for number, channel in channels.items()
+        }
+        return _around(whole, rendered), seasons
 
 
 def channel_artwork(public_show: PublicShow, season: Season | None) -> str | None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from podcaster.errors import CatalogueError, ConfigError, Problem, raise_if_errors
-from podcaster.folder.episodefile import load_episode
+from podcaster.folder.episodefile import FileSeen, load_episode
 from podcaster.folder.frontmatter import parse_front_matter
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import Lock, load_lock
@@ -21,6 +21,7 @@ __all__ = ["PARALLEL_FROM", "Catalogue", "load_catalogue", "parse_front_matter"]
 # From this many episode files, worker processes read them (about 0.1 ms each here): below
 # it, starting them would cost about as much as it saves.
 PARALLEL_FROM = 1000
+_TRANSFER = 0.12
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,13 @@ class Catalogue:
     episodes: tuple[Episode, ...]
     lock: Lock
     warnings: tuple[Problem, ...] = ()
+    # The episode files and their local audio as loading found them, by absolute path: what
+    # the build's manifest records of them, without looking again (see FileSeen).
+    files: Mapping[str, FileSeen] = field(default_factory=dict)
+
+    def has_no_file(self, path: str) -> bool:
+        """Whether loading looked for a file at *path* (absolute, normalised) and found none."""
+        return path in self.files and self.files[path] is None
 
     @property
     def folder(self) -> PodcastFolder:
@@ -70,37 +78,44 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     # Reading, parsing and rendering take the time: for large catalogues, this process and
     # forked workers share the files, each loading a run of neighbours (their folder listings).
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
-    loaded = map_shared(_load_run, (paths, show, lock.episodes.keys()), len(paths), workers)
+    # A worker's episode is pickled there and read here: about an eighth of the work of loading it.
+    state = (paths, show, lock.episodes.keys())
+    loaded = map_shared(_load_run, state, len(paths), workers, transfer=_TRANSFER)
     episodes: list[Episode] = []
-    lines: dict[Path, dict[str, int]] = {}
-    for path, (episode, key_lines, found) in zip(paths, loaded, strict=True):
+    lines: list[dict[str, int]] = []  # the line of each key in each episode's file
+    files: dict[str, FileSeen] = {}
+    for episode, key_lines, found, seen in loaded:
         problems.extend(found)
-        lines[path] = key_lines
+        files.update(seen)
         if episode is not None:
             episodes.append(episode)
+            lines.append(key_lines)
     problems.extend(_cross_checks(episodes, lines))
     raise_if_errors(problems, CatalogueError)
     assert show is not None
     ordered = sorted(episodes, key=lambda e: (e.season, e.number or 0, e.date))
     warnings = tuple(problem for problem in problems if not problem.is_error)
-    return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings)
+    return Catalogue(root=root, show=show, episodes=tuple(ordered), lock=lock, warnings=warnings, files=files)
 
 
 def _load_run(
     state: tuple[Sequence[Path], Show | None, Container[str]], start: int, stop: int
-) -> list[tuple[Episode | None, dict[str, int], list[Problem]]]:
+) -> list[tuple[Episode | None, dict[str, int], list[Problem], dict[str, FileSeen]]]:
     paths, show, recorded = state
-    listings: dict[Path, list[str]] = {}  # each season folder's transcript files, listed once
-    return [load_episode(path, show, recorded, listings) for path in paths[start:stop]]
+    listings: dict[str, list[str]] = {}  # each season folder's transcript files, listed once
+    loaded = []
+    for path in paths[start:stop]:
+        seen: dict[str, FileSeen] = {}
+        loaded.append((*load_episode(path, show, recorded, listings, seen), seen))
+    return loaded
 
 
-def _cross_checks(episodes: list[Episode], lines: dict[Path, dict[str, int]]) -> list[Problem]:
+def _cross_checks(episodes: list[Episode], lines: list[dict[str, int]]) -> list[Problem]:
     problems = []
     by_guid: dict[str, Episode] = {}
     by_number: dict[tuple[int, int], Episode] = {}
     by_slug: dict[str, Episode] = {}
-    for episode in episodes:
-        key_lines = lines.get(episode.path, {})
+    for episode, key_lines in zip(episodes, lines, strict=True):
         first = by_guid.setdefault(episode.guid, episode)
         if first is not episode:
             problems.append(

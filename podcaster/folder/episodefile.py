@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Container
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +27,12 @@ from podcaster.models import (
     season_number,
 )
 
-__all__ = ["SLUG", "load_episode"]
+__all__ = ["SLUG", "FileSeen", "load_episode"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# What loading saw of a file by its path: its size and modification time (ns), or None: not there.
+FileSeen = tuple[int, int] | None
 
 _EPISODE_KEYS = {
     "title", "season", "episode", "type", "date", "guid", "audio", "explicit", "persons", "location",
@@ -46,13 +51,17 @@ def load_episode(
     path: Path,
     show: Show | None,
     recorded: Container[str],
-    listings: dict[Path, list[str]] | None = None,
+    listings: dict[str, list[str]] | None = None,
+    seen: dict[str, FileSeen] | None = None,
 ) -> tuple[Episode | None, dict[str, int], list[Problem]]:
     """Read and check one episode file: the episode (None if in error), its keys' lines, its problems.
 
     *recorded* holds the GUIDs the lock file has media facts for: they stand in for missing audio.
-    *listings* keeps each season folder's transcript file names between calls.
+    *listings* keeps each season folder's transcript file names between calls. *seen*, if
+    given, is told what the file and its audio were when looked at (see :data:`FileSeen`).
     """
+    if seen is not None:
+        _look_at(str(path), seen)
     try:
         data, key_lines, notes, _ = parse_front_matter(path)
     except CatalogueError as error:
@@ -116,7 +125,7 @@ def load_episode(
         and not audio.startswith(("http://", "https://"))
     ):
         audio_path = (show.root if show else path.parents[2]) / audio
-        if not audio_path.is_file():
+        if not _is_file(audio_path, seen):
             if str(guid) not in recorded:
                 problem(f"audio file not found: {audio_path}", "audio")
             else:
@@ -178,6 +187,36 @@ def load_episode(
         key_lines,
         found,
     )
+
+
+def _is_file(path: Path, seen: dict[str, FileSeen] | None) -> bool:
+    """``path.is_file()``, telling *seen* what was found."""
+    if seen is None:
+        return path.is_file()
+    name = str(path)
+    if name != os.path.normpath(name):  # named only as normpath names it (see BuildManifest)
+        return path.is_file()
+    try:
+        return _look_at(name, seen)
+    except OSError as error:
+        if error.errno in (errno.ENOTDIR, errno.EBADF, errno.ELOOP):  # what is_file() takes for "no"
+            return False
+        raise
+    except ValueError:  # a name the system cannot take
+        return False
+
+
+def _look_at(name: str, seen: dict[str, FileSeen]) -> bool:
+    """Note in *seen* the size and modification time of the file *name*, or None if absent; is it a file?"""
+    try:
+        status = os.stat(name)
+    except FileNotFoundError:
+        seen[name] = None
+        return False
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    seen[name] = (status.st_size, status.st_mtime_ns)
+    return True
 
 
 def _whole_number(value: Any, key: str, problem: Any, minimum: int) -> int | None:
@@ -254,13 +293,13 @@ def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:
     return tuple(transcripts)
 
 
-def _transcripts_beside(path: Path, listings: dict[Path, list[str]] | None) -> tuple[Transcript, ...]:
+def _transcripts_beside(path: Path, listings: dict[str, list[str]] | None) -> tuple[Transcript, ...]:
     """``<slug>.vtt``, ``<slug>.srt``, ``<slug>.fr.vtt``… beside an episode whose front matter names none."""
-    folder = path.parent
+    folder = os.path.dirname(path)
     names = listings.get(folder) if listings is not None else None
     if names is None:
         with os.scandir(folder) as entries:
             names = [entry.name for entry in entries if entry.name.endswith((".vtt", ".srt"))]
         if listings is not None:
             listings[folder] = names
-    return discover(path, names)
+    return discover(path, names) if names else ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -12,6 +13,7 @@ from pathlib import Path
 from podcaster.atomic import write_atomically
 from podcaster.errors import Problem, Severity
 from podcaster.folder.catalogue import Catalogue
+from podcaster.folder.episodefile import FileSeen
 from podcaster.folder.layout import EPISODES_DIR, LOCK_FILE, SHOW_FILE, PodcastFolder
 
 
@@ -29,22 +31,34 @@ class BuildManifest:
         self.root = folder.root
         self.path = folder.build_manifest
 
-    def _signatures(self, paths: list[str]) -> dict[str, list[int]]:
-        # Plain strings and os.stat: a catalogue's inputs are counted in tens of thousands.
+    def _signatures(
+        self, paths: list[str], seen: Mapping[str, FileSeen] | None = None
+    ) -> dict[str, list[int]]:
+        # Plain strings and os.stat: a catalogue's inputs are counted in tens of thousands. What
+        # loading the catalogue saw of a file (*seen*, by absolute path) stands for a look now.
         root = str(self.root)
+        seen = seen or {}
         signatures = {}
         for name in paths:
+            path = os.path.join(root, name)
+            if path in seen:
+                known = seen[path]
+                if known is not None:
+                    signatures[name] = list(known)
+                continue
             try:
-                status = os.stat(os.path.join(root, name))
+                status = os.stat(path)
             except FileNotFoundError:
                 continue
             signatures[name] = [status.st_size, status.st_mtime_ns]
         return signatures
 
-    def _input_names(self, extra: list[str]) -> list[str]:
+    def _input_names(self, extra: list[str], episode_files: Iterable[Path] | None = None) -> list[str]:
         names = [SHOW_FILE, LOCK_FILE, *extra]
         prefix = len(os.path.join(self.root, ""))  # every episode file is under the root
-        files = [str(path)[prefix:] for path in self.folder.episode_files()]
+        if episode_files is None:
+            episode_files = self.folder.episode_files()
+        files = [str(path)[prefix:] for path in episode_files]
         names.extend(files)
         # A season folder's time changes when a file appears in it, such as a transcript found by name.
         names.extend(sorted({os.path.dirname(name) for name in files}))
@@ -76,17 +90,36 @@ class BuildManifest:
             for path, line, message in saved.get("warnings", [])
         ]
 
-    def save(self, catalogue: Catalogue, now: datetime, outputs: list[str], warnings: list[Problem]) -> None:
+    def inputs(self, catalogue: Catalogue) -> dict[str, list[int]]:
+        """What the build read of each file, the lock file aside (saved after the feeds if media was probed)."""
         extra = []
         for episode in catalogue.episodes:
             if not episode.audio_is_remote:
                 extra.append(os.path.normpath(episode.audio))
         extra.extend(str(path.relative_to(catalogue.root)) for path in _asset_files(catalogue))
+        # The episode files are those the catalogue was loaded from, as loading saw them: a
+        # file changed since then is seen changed by the next build.
+        names = self._input_names(extra, (episode.path for episode in catalogue.episodes))
+        return self._signatures([name for name in names if name != LOCK_FILE], catalogue.files)
+
+    def save(
+        self,
+        catalogue: Catalogue,
+        now: datetime,
+        outputs: list[str],
+        warnings: list[Problem],
+        inputs: dict[str, list[int]] | None = None,
+    ) -> None:
+        """Record this build; *inputs*, if given, are what :meth:`inputs` gave for this catalogue."""
+        inputs = {
+            **(inputs if inputs is not None else self.inputs(catalogue)),
+            **self._signatures([LOCK_FILE]),
+        }
         upcoming = [e.date for e in catalogue.episodes if not e.draft and e.date > now]
         document = {
             "version": _manifest_version(),
             "next_change": min(upcoming).isoformat() if upcoming else None,
-            "inputs": self._signatures(self._input_names(extra)),
+            "inputs": inputs,
             "outputs": self._signatures(outputs),
             "warnings": [[str(p.path) if p.path else None, p.line, p.message] for p in warnings],
         }

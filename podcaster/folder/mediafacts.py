@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,12 +44,16 @@ def refresh_media(catalogue: Catalogue, progress: Progress | None = None) -> lis
     cache = ProbeCache(catalogue.folder.probe_cache)
     probed: list[Path] = []
     problems: list[Problem] = []
+    root = str(catalogue.root)
     for episode in catalogue.episodes:
         if episode.audio_is_remote:
             continue
+        # As Episode.audio_path() names it; loading looked there already.
+        if catalogue.has_no_file(os.path.normpath(os.path.join(root, episode.audio))):
+            continue  # the catalogue already warned; the lock file's facts stand in
         audio = episode.audio_path(catalogue.root)
         if not audio.is_file():
-            continue  # the catalogue already warned; the lock file's facts stand in
+            continue
         signature = file_signature(audio)
         known = catalogue.lock.episodes.get(episode.guid)
         if known and known.audio == episode.audio and cache.sha256(audio, signature) == known.media.sha256:
