@@ -168,9 +168,12 @@ def start_publish(
     action: Action = Action.PUBLISH,
     slug: str = "",
     settings: Settings | None = None,
-    on_end: Callable[[PublishJob], None] | None = None,
+    on_end: Callable[[PublishJob, JobState], None] | None = None,
 ) -> PublishJob:
-    """Publish the show (after taking *slug* out of or into the drafts) in a thread; return its job."""
+    """Publish the show (after taking *slug* out of or into the drafts) in a thread; return its job.
+
+    *on_end* is called with the job and how it ended, before the job says it ended.
+    """
     if not can(role, Permission.PUBLISH):
         raise EditRefused("only editors and admins publish")
     root = root.resolve()
@@ -184,18 +187,19 @@ def start_publish(
     job.save()
 
     def run() -> None:
+        state, error, uploaded = JobState.DONE, "", []
         try:
-            result = publish(root, now=now, reporter=job, settings=settings)
-        except PodcasterError as error:
-            job.end(JobState.FAILED, error=str(error))
-        except Exception as error:  # a thread's error must reach the page, not vanish
-            job.end(JobState.FAILED, error=f"unexpected error: {error!r}")
-        else:
-            job.end(JobState.DONE, uploaded=result.uploaded)
-        verb = action.value if job.state is JobState.DONE else f"{action.value}-failed"
-        record_activity(root, Activity(now, who, verb, slug, job.error.splitlines()[0] if job.error else ""))
+            uploaded = publish(root, now=now, reporter=job, settings=settings).uploaded
+        except PodcasterError as refused:
+            state, error = JobState.FAILED, str(refused)
+        except Exception as unexpected:  # a thread's error must reach the page, not vanish
+            state, error = JobState.FAILED, f"unexpected error: {unexpected!r}"
+        # The log and the commit first: whoever sees the job ended finds them written.
+        verb = action.value if state is JobState.DONE else f"{action.value}-failed"
+        record_activity(root, Activity(now, who, verb, slug, error.splitlines()[0] if error else ""))
         if on_end is not None:
-            on_end(job)
+            on_end(job, state)
+        job.end(state, error=error, uploaded=uploaded)
 
     job.thread = threading.Thread(target=run, name=f"studio-publish-{job.id}", daemon=True)
     job.thread.start()

@@ -18,6 +18,7 @@ from podcaster.errors import PodcasterError
 from podcaster.studio import (
     Action,
     EditRefused,
+    JobState,
     Permission,
     PublishJob,
     read_episode,
@@ -80,14 +81,14 @@ def publish_now() -> Response:
     return redirect(url_for("studio.publish_progress", job_id=job.id))  # type: ignore[return-value]
 
 
-def _committing(slug: str) -> Callable[[PublishJob], None]:
+def _committing(slug: str) -> Callable[[PublishJob, JobState], None]:
     """What a publish commits when it ends: the episode's draft flag it changed, the lock file it wrote."""
     run = committer(account().name)
     folder = PodcastFolder(current_app.config["ROOT"])
     episode = read_episode(folder.root, slug).path if slug else None
 
-    def end(job: PublishJob) -> None:
-        verb = job.action.value + ("ed" if job.state.value == "done" else " (failed)")
+    def end(job: PublishJob, state: JobState) -> None:
+        verb = job.action.value + ("ed" if state is JobState.DONE else " (failed)")
         run([episode, folder.lock_file], f"{slug or 'the show'}: {verb} from the studio")
 
     return end
