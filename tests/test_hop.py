@@ -151,7 +151,8 @@ def test_a_locked_or_missing_store_never_holds_a_listener(app: Flask, site: Path
                 "/e/" + key, headers={"User-Agent": APP}, environ_base={"REMOTE_ADDR": f"192.0.2.{number}"}
             )
             assert response.status_code == 302
-        assert time.perf_counter() - started < 2
+        # Waiting on the lock would cost SQLite's 5 s timeout a request (250 s): no busy machine is that slow.
+        assert time.perf_counter() - started < 10
         recorder.flush()  # the store is locked: the gains wait in memory
         assert recorder.failed_writes == 1
     finally:
