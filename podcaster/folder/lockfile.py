@@ -86,9 +86,10 @@ class Lock:
         with exclusive(PodcastFolder(self.path.parent).edit_lock):
             now = _read_document(self.path)
             merged = ours if now is None or now == self.read else _merge(self.read, ours, now)
+            sections = _sections(merged, self.path) if merged is not ours else None  # damaged: not written
             write_atomically(self.path, _dump(merged).encode("utf-8"))
-        if merged is not ours:
-            self.episodes, self.assets, self.feeds = _sections(merged)
+        if sections is not None:
+            self.episodes, self.assets, self.feeds = sections
         self.read = merged
 
 
@@ -132,11 +133,14 @@ def _read_document(path: Path) -> dict[str, Any] | None:
 
 
 def _sections(
-    document: dict[str, Any],
+    document: dict[str, Any], path: Path
 ) -> tuple[dict[str, LockEntry], dict[str, Publication], dict[str, str]]:
-    episodes = {guid: _entry_from_json(raw) for guid, raw in document.get("episodes", {}).items()}
-    assets = {source: Publication(**raw) for source, raw in document.get("assets", {}).items()}
-    feeds = {str(key): str(value) for key, value in document.get("feeds", {}).items()}
+    try:
+        episodes = {guid: _entry_from_json(raw) for guid, raw in document.get("episodes", {}).items()}
+        assets = {source: Publication(**raw) for source, raw in document.get("assets", {}).items()}
+        feeds = {str(key): str(value) for key, value in document.get("feeds", {}).items()}
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise CatalogueError(f"the lock file is damaged ({error}); restore it from git", path=path) from None
     return episodes, assets, feeds
 
 
@@ -146,10 +150,7 @@ def load_lock(root: Path) -> Lock:
     document = _read_document(path)
     if document is None:
         return Lock(path=path)
-    try:
-        episodes, assets, feeds = _sections(document)
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
-        raise CatalogueError(f"the lock file is damaged ({error}); restore it from git", path=path) from None
+    episodes, assets, feeds = _sections(document, path)
     return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds, read=document)
 
 
