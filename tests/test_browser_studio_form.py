@@ -108,7 +108,7 @@ def test_the_forms_have_no_accessibility_violation_and_fit_a_phone(
                     files=[{"name": "c.json", "mimeType": "application/json", "buffer": b"{}"}]
                 )
                 page.get_by_role("button", name="Enregistrer").click()
-                assert page.locator("#persons-errors").is_visible()
+                assert page.locator("#guest-0-errors").is_visible()
                 assert page.locator("#chapters-errors").is_visible()
                 assert _serious(page) == [], ("errors", width, scheme)
                 overflow = page.evaluate(

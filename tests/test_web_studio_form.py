@@ -169,9 +169,9 @@ def test_guests_and_place_reach_the_feed(client: FlaskClient, studio: Path) -> N
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"guest-0-name": "X", "guest-0-href": "javascript:alert(1)"}, "persons"),
-        ({"guest-0-name": "X", "guest-0-img": "data:text/html,<script>alert(1)</script>"}, "persons"),
-        ({"guest-0-name": "", "guest-0-href": "https://www.example.org/"}, "persons"),  # a link, no name
+        ({"guest-0-name": "X", "guest-0-href": "javascript:alert(1)"}, "guest-0"),
+        ({"guest-0-name": "X", "guest-0-img": "data:text/html,<script>alert(1)</script>"}, "guest-0"),
+        ({"guest-0-name": "", "guest-0-href": "https://www.example.org/"}, "guest-0"),  # a link, no name
         ({"place_geo": "geo:48.9,2.4"}, "location"),  # a place without a name
     ],
 )
@@ -183,6 +183,11 @@ def test_bad_guests_and_places_are_refused_and_nothing_is_written(
     assert response.status_code == 422
     page = lxml.html.fromstring(response.data)
     assert page.cssselect(f"#{field}-errors li")
+    if field.startswith("guest-"):  # said beside the guest's own row, and tied to its fields
+        name = page.get_element_by_id(f"{field}-name")
+        assert f"{field}-errors" in name.get("aria-describedby", "").split()
+        assert name.get("aria-invalid") == "true"
+        assert page.get_element_by_id("guest-1-name").get("aria-invalid") is None
     assert not page.cssselect("[href^='javascript'], [src^='data:'], img[onerror]")
     assert _tree(studio) == before
 
@@ -411,6 +416,6 @@ def test_a_new_episode_with_a_bad_file_writes_nothing(
     response = _post(client, form, path)
     assert response.status_code == 422
     page = lxml.html.fromstring(response.data)
-    assert page.cssselect("#persons-errors li") and page.cssselect("#chapters-errors li")
+    assert page.cssselect("#guest-0-errors li") and page.cssselect("#chapters-errors li")
     assert _tree(studio) == before
     assert (studio / f".podcaster/uploads/{upload.id}.part").is_file()  # the audio waits for the form again

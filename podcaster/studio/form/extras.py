@@ -189,11 +189,12 @@ def extras_problems(extras: Extras) -> dict[str, list[str]]:
     The very functions the catalogue reads persons and locations with say it.
     """
     found: dict[str, list[str]] = {}
-    for index, guest in enumerate(extras.persons, start=1):
+    for index, guest in enumerate(extras.persons):
+        # Keyed by the guest's row (the form shows the guests in this order), so it is said beside it.
         person_from_mapping(
             _guest(guest),
-            lambda text, _: found.setdefault("persons", []).append(text),
-            where=f"guest {index}",
+            lambda text, _, row=f"guest-{index}": found.setdefault(row, []).append(text),
+            where=f"guest {index + 1}",
             default_role="guest",
         )
     if extras.location is not None:
