@@ -16,7 +16,7 @@ from typing import Any
 
 from podcaster.folder.tomlfile import with_season
 from podcaster.media import discover
-from podcaster.models import location_from_mapping, person_from_mapping
+from podcaster.models import FieldReport, location_from_mapping, person_from_mapping
 from podcaster.studio.form.attachments import Kind, Staged
 
 MAX_GUESTS = 40
@@ -192,10 +192,7 @@ def extras_problems(extras: Extras) -> dict[str, list[str]]:
     for index, guest in enumerate(extras.persons):
         # Keyed by the guest's row (the form shows the guests in this order), so it is said beside it.
         person_from_mapping(
-            _guest(guest),
-            lambda text, _, row=f"guest-{index}": found.setdefault(row, []).append(text),
-            where=f"guest {index + 1}",
-            default_role="guest",
+            _guest(guest), _noting(found, f"guest-{index}"), where=f"guest {index + 1}", default_role="guest"
         )
     if extras.location is not None:
         location_from_mapping(
@@ -204,6 +201,15 @@ def extras_problems(extras: Extras) -> dict[str, list[str]]:
             where="the place",
         )
     return found
+
+
+def _noting(found: dict[str, list[str]], field: str) -> FieldReport:
+    """A report that files each message under *field*."""
+
+    def note(text: str, key: str | None) -> None:
+        found.setdefault(field, []).append(text)
+
+    return note
 
 
 def show_with_season(text: str, new: NewSeason) -> str:
