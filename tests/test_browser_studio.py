@@ -93,6 +93,41 @@ def test_every_studio_page_has_no_accessibility_violation(browser: Any, studio_s
             context.close()
 
 
+def test_the_preview_guest_link_and_error_pages_have_no_accessibility_violation(
+    browser: Any, studio_server: Server
+) -> None:
+    for scheme in ("light", "dark"):
+        context = browser.new_context(
+            locale="fr-FR", color_scheme=scheme, viewport={"width": 390, "height": 844}
+        )
+        page = context.new_page()
+        try:
+            _sign_in(page, studio_server)
+            page.goto(studio_server.url + "studio/episodes/brouillon/")
+            page.get_by_role("link", name="Voir l’aperçu de la page de l’épisode").click()
+            assert _serious(page) == [], ("preview of a draft", scheme)
+            page.go_back()
+            page.get_by_role("button", name="Créer un lien d’aperçu pour un invité").click()
+            link = page.get_by_label("Lien à envoyer").input_value()
+            assert _serious(page) == [], ("guest link made", scheme)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, ("guest link page", overflow)
+            page.goto(studio_server.url + "studio/pas-une-page/")
+            assert _serious(page) == [], ("studio not found", scheme)
+            guest = browser.new_context(locale="fr-FR", color_scheme=scheme)
+            try:
+                invited = guest.new_page()
+                invited.goto(link)
+                assert "Un brouillon" in invited.title()
+                assert _serious(invited) == [], ("guest's read-only preview", scheme)
+            finally:
+                guest.close()
+        finally:
+            context.close()
+
+
 def test_the_studio_works_with_the_keyboard_alone(page: Any, studio_server: Server) -> None:
     page.goto(studio_server.url + "studio/connexion")
     page.keyboard.press("Tab")
