@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +18,36 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def studio_server(tmp_path: Path, sample_mp3: Path) -> Iterator[Server]:
-    """The test podcast with an editor account, served over real HTTP on loopback."""
+@contextlib.contextmanager
+def served_studio(tmp_path: Path, sample_mp3: Path, prepare: Callable[[Path], None]) -> Iterator[Server]:
+    """The test podcast, readied by *prepare* (its accounts…), served over real HTTP on loopback."""
     from web import create_app
 
     running, holder = serve()
     root = make_site(tmp_path / "podcast", sample_mp3, base_url=running.url)
-    add_user(root, "edith", Role.EDITOR, PASSWORD)
+    prepare(root)
     holder.app = create_app(
         root, {"CLOCK": lambda: NOW, "RELOAD_INTERVAL": 0, "INSTANCE_FOLDER": tmp_path / "instance"}
     )
     running.root = root
     running.thread.start()
-    yield running
-    running.stop()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def studio_server(tmp_path: Path, sample_mp3: Path) -> Iterator[Server]:
+    """The test podcast with an editor account, served over real HTTP on loopback."""
+    with served_studio(
+        tmp_path, sample_mp3, lambda root: add_user(root, "edith", Role.EDITOR, PASSWORD)
+    ) as running:
+        yield running
 
 
 def _sign_in(page: Any, server: Server) -> None:
-    page.goto(server.url + "studio/")
-    assert page.url.startswith(server.url + "studio/connexion")
-    page.get_by_label("Identifiant").fill("edith")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(server.url + "studio/")
+    _sign_in_as(page, server.url, "edith")
 
 
 def _serious(page: Any) -> list[Any]:
@@ -214,6 +221,7 @@ def s3_studio(
 
 def _sign_in_as(page: Any, url: str, name: str) -> None:
     page.goto(url + "studio/")
+    assert page.url.startswith(url + "studio/connexion")  # a visitor not signed in is sent to sign in
     page.get_by_label("Identifiant").fill(name)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from podcaster.studio import Activity, Role, add_user, load_users, record_activity
-from tests.fixtures.browser import Server, serve
-from tests.fixtures.site import NOW, make_site
+from tests.fixtures.browser import Server
+from tests.fixtures.site import NOW
 from tests.test_browser_layout import OVERLAPS, TOO_WIDE
-from tests.test_browser_studio import PASSWORD, _serious
+from tests.test_browser_studio import PASSWORD, _serious, _sign_in_as, served_studio
 
 pytestmark = pytest.mark.browser
 
@@ -28,30 +28,21 @@ MEASURED = "h1, h2, p, button, select, input, textarea, label, nav li, th, td"
 
 @pytest.fixture
 def admin_server(tmp_path: Path, sample_mp3: Path) -> Iterator[Server]:
-    from web import create_app
+    def prepare(root: Path) -> None:
+        add_user(root, "ada", Role.ADMIN, PASSWORD)
+        add_user(root, "edith", Role.EDITOR, PASSWORD)
+        for index in range(60):
+            record_activity(
+                root, Activity(NOW + timedelta(minutes=index), "edith", "saved", "premier-episode")
+            )
+        record_activity(root, Activity(NOW, "edith", "publish", ""))
 
-    running, holder = serve()
-    root = make_site(tmp_path / "podcast", sample_mp3, base_url=running.url)
-    add_user(root, "ada", Role.ADMIN, PASSWORD)
-    add_user(root, "edith", Role.EDITOR, PASSWORD)
-    for index in range(60):
-        record_activity(root, Activity(NOW + timedelta(minutes=index), "edith", "saved", "premier-episode"))
-    record_activity(root, Activity(NOW, "edith", "publish", ""))
-    holder.app = create_app(
-        root, {"CLOCK": lambda: NOW, "RELOAD_INTERVAL": 0, "INSTANCE_FOLDER": tmp_path / "instance"}
-    )
-    running.root = root
-    running.thread.start()
-    yield running
-    running.stop()
+    with served_studio(tmp_path, sample_mp3, prepare) as running:
+        yield running
 
 
 def _sign_in(page: Any, server: Server, name: str = "ada") -> None:
-    page.goto(server.url + "studio/connexion")
-    page.get_by_label("Identifiant").fill(name)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(server.url + "studio/")
+    _sign_in_as(page, server.url, name)
 
 
 def test_the_admin_pages_have_no_accessibility_violation(browser: Any, admin_server: Server) -> None:
