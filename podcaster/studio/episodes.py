@@ -25,7 +25,7 @@ from podcaster.folder.frontmatter import render_episode_file
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import load_lock
 from podcaster.folder.notes import render_notes
-from podcaster.models import EpisodeType
+from podcaster.models import EpisodeType, Location
 from podcaster.studio.form import (
     MAX_GUESTS,
     MAX_TEXT,
@@ -34,7 +34,6 @@ from podcaster.studio.form import (
     FileChanges,
     Guest,
     Kind,
-    Place,
     discard_all,
     extras_problems,
     staged_problems,
@@ -82,7 +81,7 @@ class EpisodeText:
     season: int = 1
     number: int | None = None
     persons: tuple[Guest, ...] = ()
-    location: Place | None = None
+    location: Location | None = None
     attached: Attached = field(default_factory=Attached)
 
 

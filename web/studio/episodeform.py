@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from podcaster.errors import CatalogueError
+from podcaster.models import Location
 from podcaster.studio import (
     LIMITS,
     MAX_ARTWORK,
@@ -25,7 +26,6 @@ from podcaster.studio import (
     Guest,
     Kind,
     NewSeason,
-    Place,
     Staged,
     discard_all,
     preview_notes,
@@ -56,7 +56,7 @@ class FormRead:
 
 
 def episode_values(
-    season: int, number: int | None, guests: tuple[Guest, ...], place: Place | None
+    season: int, number: int | None, guests: tuple[Guest, ...], place: Location | None
 ) -> dict[str, Any]:
     """The shared fields' values as the form shows them first."""
     return {
@@ -118,7 +118,7 @@ def read_extras(form: ImmutableMultiDict[str, str], seasons: list[int], *, stage
     )
     place = None
     if values["place_name"] or values["place_geo"] or values["place_osm"]:
-        place = Place(values["place_name"], values["place_geo"] or None, values["place_osm"] or None)
+        place = Location(values["place_name"], values["place_geo"] or None, values["place_osm"] or None)
     staged: list[Staged] = []
     if stage:
         for kind in Kind:

@@ -17,7 +17,6 @@ from podcaster.studio.form.extras import (
     Extras,
     Guest,
     NewSeason,
-    Place,
     extras_problems,
 )
 
@@ -32,7 +31,6 @@ __all__ = [
     "Guest",
     "Kind",
     "NewSeason",
-    "Place",
     "Staged",
     "discard_all",
     "extras_problems",

@@ -16,7 +16,7 @@ from typing import Any
 
 from podcaster.folder.tomlfile import with_season
 from podcaster.media import discover
-from podcaster.models import FieldReport, location_from_mapping, person_from_mapping
+from podcaster.models import FieldReport, Location, location_from_mapping, person_from_mapping
 from podcaster.studio.form.attachments import Kind, Staged
 
 MAX_GUESTS = 40
@@ -32,15 +32,6 @@ class Guest:
     href: str | None = None
     img: str | None = None
     group: str | None = None
-
-
-@dataclass(frozen=True)
-class Place:
-    """The episode's ``podcast:location``: a name, and optionally a geo URI and an OpenStreetMap id."""
-
-    name: str
-    geo: str | None = None
-    osm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,7 @@ class Extras:
     season: int
     number: int | None
     persons: tuple[Guest, ...] = ()
-    location: Place | None = None
+    location: Location | None = None
     new_season: NewSeason | None = None
     attach: tuple[Staged, ...] = ()
     remove_transcripts: frozenset[str] = field(default_factory=frozenset)
@@ -101,11 +92,11 @@ def read_guests(raw: Any) -> tuple[Guest, ...]:
     return tuple(guests)
 
 
-def read_place(raw: Any) -> Place | None:
+def read_place(raw: Any) -> Location | None:
     raw = {"name": raw} if isinstance(raw, str) else raw
     if not isinstance(raw, dict):
         return None
-    return Place(_text(raw.get("name")) or "", _text(raw.get("geo")), _text(raw.get("osm")))
+    return Location(_text(raw.get("name")) or "", _text(raw.get("geo")), _text(raw.get("osm")))
 
 
 def read_attached(data: Mapping[str, Any], episode_file: Path) -> Attached:
@@ -137,7 +128,7 @@ def same_extras(
     season: int,
     number: int | None,
     persons: tuple[Guest, ...],
-    place: Place | None,
+    place: Location | None,
 ) -> bool:
     """Whether saving *extras* would change nothing (removing a file the episode does not name changes nothing)."""
     removes = (
@@ -228,7 +219,7 @@ def _guest(guest: Guest) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-def _place(place: Place) -> dict[str, str]:
+def _place(place: Location) -> dict[str, str]:
     values = {"name": place.name, "geo": place.geo, "osm": place.osm}
     return {key: value for key, value in values.items() if value}
 
