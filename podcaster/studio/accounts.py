@@ -20,10 +20,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from podcaster.atomic import write_atomically
+from podcaster.atomic import exclusive, write_atomically
 from podcaster.errors import ConfigError, PodcasterError
 from podcaster.folder.layout import PodcastFolder, ignore_work_dir
-from podcaster.studio.locking import edit_lock
 from podcaster.studio.roles import Role
 
 USERS_VERSION = 1
@@ -117,7 +116,7 @@ def authenticate(root: Path, name: str, password: str) -> User | None:
     if user is None:
         return None
     if _HASHER.check_needs_rehash(user.password_hash):
-        with edit_lock(PodcastFolder(root).edit_lock):
+        with exclusive(PodcastFolder(root).edit_lock):
             users = load_users(root)
             if user.name in users and users[user.name].password_hash == user.password_hash:
                 user = _with_password(users[user.name], password)
@@ -131,7 +130,7 @@ def add_user(root: Path, name: str, role: Role, password: str, *, now: datetime 
     cleaned = check_name(name)
     check_password(password)
     moment = _stamp(now)
-    with edit_lock(PodcastFolder(root).edit_lock):
+    with exclusive(PodcastFolder(root).edit_lock):
         users = load_users(root)
         if cleaned in users:
             raise AccountError(f"the account {cleaned!r} already exists; use 'podcaster user passwd'")
@@ -148,7 +147,7 @@ def remove_user(root: Path, name: str, *, keep_an_admin: bool = False) -> User:
     the browser could not give the power back. The CLI may, as the way back in.
     """
     cleaned = check_name(name)
-    with edit_lock(PodcastFolder(root).edit_lock):
+    with exclusive(PodcastFolder(root).edit_lock):
         users = load_users(root)
         user = users.pop(cleaned, None)
         if user is None:
@@ -162,7 +161,7 @@ def remove_user(root: Path, name: str, *, keep_an_admin: bool = False) -> User:
 def set_role(root: Path, name: str, role: Role) -> User:
     """Give *name* the role *role*; refuse to leave the folder without an admin."""
     cleaned = check_name(name)
-    with edit_lock(PodcastFolder(root).edit_lock):
+    with exclusive(PodcastFolder(root).edit_lock):
         users = load_users(root)
         if cleaned not in users:
             raise AccountError(f"no account named {cleaned!r}")
@@ -187,7 +186,7 @@ def set_password(root: Path, name: str, password: str, *, now: datetime | None =
     """Give *name* a new password: its other sessions end at their next request."""
     cleaned = check_name(name)
     check_password(password)
-    with edit_lock(PodcastFolder(root).edit_lock):
+    with exclusive(PodcastFolder(root).edit_lock):
         users = load_users(root)
         if cleaned not in users:
             raise AccountError(f"no account named {cleaned!r}")

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from podcaster.actions.check import check_catalogue
+from podcaster.atomic import exclusive
 from podcaster.errors import CatalogueError, PodcasterError, Problem
 from podcaster.folder.catalogue import load_catalogue, parse_front_matter
 from podcaster.folder.episodefile import SLUG
@@ -40,7 +41,6 @@ from podcaster.studio.form import (
 )
 from podcaster.studio.form.extras import apply_extras, read_attached, read_guests, read_place, same_extras
 from podcaster.studio.form.placing import place_files
-from podcaster.studio.locking import edit_lock
 from podcaster.studio.roles import Role, can_edit_episode
 
 FIELDS = ("title", "date", "type", "explicit", "notes")
@@ -140,7 +140,7 @@ def save_episode(
     root = root.resolve()
     try:
         _check_lengths(changes)
-        with edit_lock(PodcastFolder(root).edit_lock):
+        with exclusive(PodcastFolder(root).edit_lock):
             path = find_episode_file(root, slug)
             current = _read(path)
             if not can_edit_episode(role, draft=current.draft):

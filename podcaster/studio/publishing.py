@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from podcaster.actions.publish import publish
-from podcaster.atomic import write_atomically
+from podcaster.atomic import exclusive, write_atomically
 from podcaster.errors import PodcasterError
 from podcaster.folder.catalogue import parse_front_matter
 from podcaster.folder.frontmatter import render_episode_file
@@ -38,7 +38,6 @@ from podcaster.publishing.send import PublishReporter
 from podcaster.settings import Settings
 from podcaster.studio.activity import Activity, record_activity
 from podcaster.studio.episodes import EditRefused, find_episode_file
-from podcaster.studio.locking import edit_lock
 from podcaster.studio.roles import Permission, Role, can
 
 MAX_MESSAGES = 50
@@ -148,7 +147,7 @@ def set_draft(root: Path, slug: str, draft: bool, role: Role) -> bool:
     if not can(role, Permission.PUBLISH):
         raise EditRefused("only editors and admins publish or unpublish an episode")
     root = root.resolve()
-    with edit_lock(PodcastFolder(root).edit_lock):
+    with exclusive(PodcastFolder(root).edit_lock):
         path = find_episode_file(root, slug)
         data, _, notes, _ = parse_front_matter(path)
         if (data.get("draft") is True) == draft:

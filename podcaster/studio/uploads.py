@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from podcaster.actions.add import AddedEpisode, add_episode
+from podcaster.atomic import exclusive
 from podcaster.errors import MediaError, PodcasterError
 from podcaster.folder.layout import PodcastFolder, slugify
 from podcaster.media import file_signature, probe, read_tags
 from podcaster.models import EpisodeType, MediaInfo, Tags
 from podcaster.studio.form import FileChanges, NewSeason
 from podcaster.studio.form.extras import show_with_season
-from podcaster.studio.locking import edit_lock
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NAME = 200
@@ -266,7 +266,7 @@ def create_draft(
     """
     root = root.resolve()
     podcast = PodcastFolder(root)
-    with edit_lock(podcast.edit_lock):
+    with exclusive(podcast.edit_lock):
         files = FileChanges()
         if new_season is not None:
             text = podcast.show_file.read_text(encoding="utf-8")

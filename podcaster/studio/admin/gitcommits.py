@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podcaster.atomic import exclusive
 from podcaster.folder.layout import PodcastFolder, ignore_work_dir
-from podcaster.studio.locking import edit_lock
 
 GIT_SECONDS = 30
 EMAIL_DOMAIN = "studio.invalid"  # RFC 2606: a name that can never be anyone's real address
@@ -70,7 +70,7 @@ def commit_change(
         return CommitOutcome()
     summary = " ".join(message.split())[:MAX_MESSAGE] or "studio change"
     try:
-        with edit_lock(folder.edit_lock):
+        with exclusive(folder.edit_lock):
             return _commit(git, root, names, author_of(who), summary)
     except (OSError, subprocess.SubprocessError) as error:
         return CommitOutcome(warning=f"git could not run ({error}): the change is saved but not committed")

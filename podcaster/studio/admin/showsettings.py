@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from podcaster.actions.check import MAX_DESCRIPTION_BYTES, check_artwork, check_catalogue
-from podcaster.atomic import write_atomically
+from podcaster.atomic import exclusive, write_atomically
 from podcaster.errors import PodcasterError, Problem
 from podcaster.feed.categories import APPLE_CATEGORIES
 from podcaster.folder.catalogue import load_catalogue
@@ -32,7 +32,6 @@ from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.tomlfile import TomlDocument, TomlValue, with_values
 from podcaster.models import is_web_url
 from podcaster.studio.episodes import Outcome
-from podcaster.studio.locking import edit_lock
 
 MAX_TEXT = 4000  # bytes, Apple's limit for a description; the other fields are far shorter
 MAX_ARTWORK = 20 << 20
@@ -132,7 +131,7 @@ def save_show_settings(
     folder = PodcastFolder(root)
     changes = _cleaned(changes)
     early = _early_errors(changes)
-    with edit_lock(folder.edit_lock):
+    with exclusive(folder.edit_lock):
         current = read_show_settings(root)
         cover: Path | None = None
         made = False  # whether the cover is a file this save made (and so removes when undone)
