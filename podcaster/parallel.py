@@ -1,13 +1,16 @@
 """Share many independent pieces of work between this process and forked copies of it.
 
 Reading a large catalogue and writing its feeds is Python work that one process
-does on one core. :func:`map_shared` forks a worker per other core; each takes a
-run of the pieces while this process does the first run itself. Workers inherit
-the work's input rather than receive a copy, so it is never pickled; only their
-results are, into a temporary file each worker inherited, which this process
-reads once its own run is done. Below a threshold of pieces everything stays in
-this process: forking would cost more than it saves, and tests and small shows
-never pay it.
+does on one core. :func:`map_shared` cuts the pieces into short runs and forks a
+worker per other core; every process, this one included, takes the next run
+whenever it is free, so that all end together however fast each turns out to be
+(a worker's first touch of memory it shares with this process costs it a copy;
+the machine's other work slows one core or the other). Workers inherit the work's
+input rather than receive a copy, so it is never pickled; only their results are,
+run by run, into a temporary file each worker inherited, which this process reads
+once its own runs are done. Below a threshold of pieces everything stays in this
+process: forking would cost more than it saves, and tests and small shows never
+pay it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pickle
 import signal
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import IO, Any, TypeVar
 
@@ -26,6 +29,13 @@ __all__ = ["available_cores", "can_fork", "map_shared", "worker_count"]
 
 R = TypeVar("R")
 S = TypeVar("S")
+
+# Runs per process: enough that the last one, which another process cannot share, is short.
+_RUNS_PER_PROCESS = 32
+# A run's number is 4 bytes in a pipe, written before anyone reads: the pipe must hold them
+# all at once (Linux guarantees 4 KiB at the least).
+_MAX_RUNS = 1024
+_RUN_NUMBER_BYTES = 4
 
 
 def available_cores() -> int:
@@ -64,84 +74,131 @@ def map_shared(
     processes: int,
     *,
     meanwhile: Callable[[], object] | None = None,
-    meanwhile_pieces: float = 0,
-    transfer: float = 0,
+    runs: int | None = None,
 ) -> list[R]:
-    """``work(state, start, stop)`` over ``range(count)`` cut in runs, one per process; results in order.
+    """``work(state, start, stop)`` over ``range(count)`` cut in runs shared by processes; results in order.
 
-    This process takes the first run, forked workers the others. Where workers cannot be
-    forked (:func:`can_fork`), or for one process, this one does it all. An exception in a
-    worker is raised here. *meanwhile*, if given, is called here once this process's run is
-    done, before the workers' results are collected: other work that overlaps theirs, worth
-    about *meanwhile_pieces* pieces, by which this process's run is shortened. *transfer* is
-    what a piece's result costs to pickle in a worker (and again to read here), as a share of
-    the piece's work: this process's run is lengthened by what the workers spend on it.
+    Each process takes the next run whenever it is free. Where workers cannot be forked
+    (:func:`can_fork`), or for one process, this one does it all. An exception in a worker
+    is raised here. *meanwhile*, if given, is called here once, before this process takes
+    its first run: other work that overlaps the workers', which then take more runs. *runs*
+    sets how many runs the pieces are cut into.
     """
     processes = min(processes, count)
     if processes <= 1 or not can_fork():
-        results = work(state, 0, count)
         if meanwhile is not None:
             meanwhile()
-        return results
-    # Every process should end about together: first + meanwhile = (1 + transfer) * a worker's run.
-    first = (count * (1 + transfer) - (processes - 1) * meanwhile_pieces) / (processes + transfer)
-    first = max(0, min(count, int(first)))
-    others = processes - 1
-    bounds = [(0, first)] + [
-        (first + (count - first) * index // others, first + (count - first) * (index + 1) // others)
-        for index in range(others)
-    ]
+        return work(state, 0, count)
+    runs = max(1, min(count, _MAX_RUNS, runs or processes * _RUNS_PER_PROCESS))
+    bounds = [(count * index // runs, count * (index + 1) // runs) for index in range(runs)]
+    # The runs' numbers wait in a pipe that every process reads, a number at a time: the
+    # system hands each one to a single reader. Written whole and closed before the forks,
+    # it reads as empty once every run is taken.
+    queue, writer = os.pipe()
+    try:
+        os.write(writer, b"".join(index.to_bytes(_RUN_NUMBER_BYTES, "little") for index in range(runs)))
+    finally:
+        os.close(writer)
     # Results come back through files rather than pipes: a pipe holds a few kilobytes, so a
-    # worker would wait on it, kilobytes at a time, for this process to be done with its own run.
+    # worker would wait on it, kilobytes at a time, for this process to be done with its runs.
+    _reap_exited()
     with ExitStack() as files:
-        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in bounds[1:]]
-        pending: list[int] = []
+        files.callback(os.close, queue)
+        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in range(processes - 1)]
+        pending: list[tuple[int, int]] = []
         try:
-            for (start, stop), output in zip(bounds[1:], outputs, strict=True):
-                pending.append(_fork(work, state, start, stop, output))
-            results = work(state, *bounds[0])
+            for output in outputs:
+                pending.append(_fork(work, state, bounds, queue, output))
+                files.callback(os.close, pending[-1][1])
             if meanwhile is not None:
                 meanwhile()
+            done = dict(_take_runs(work, state, bounds, queue))
             for output in outputs:
-                results.extend(_collect(pending.pop(0), output))
-            return results
+                done.update(_collect(*pending.pop(0), output))
         finally:
-            for worker in pending:  # left running by an exception here: stop them
+            for worker, _ in pending:  # left running by an exception here: stop them
                 os.kill(worker, signal.SIGTERM)
                 os.waitpid(worker, 0)
+    return [result for index in range(runs) for result in done[index]]
+
+
+# Workers that said they were done and are exiting. Ending a process that copied much of this
+# one's memory takes it a while (tens of milliseconds for a large catalogue): nobody waits for
+# that. They are reaped on the next call, or go with this process.
+_exiting: list[int] = []
+
+
+def _reap_exited() -> None:
+    for worker in list(_exiting):
+        if os.waitpid(worker, os.WNOHANG)[0]:
+            _exiting.remove(worker)
+
+
+def _take_runs(
+    work: Callable[[Any, int, int], list[Any]], state: Any, bounds: list[tuple[int, int]], queue: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """Each run this process takes from *queue* until none is left, with its results."""
+    while number := os.read(queue, _RUN_NUMBER_BYTES):
+        index = int.from_bytes(number, "little")
+        yield index, work(state, *bounds[index])
 
 
 def _fork(
-    work: Callable[[Any, int, int], list[Any]], state: Any, start: int, stop: int, output: IO[bytes]
-) -> int:
+    work: Callable[[Any, int, int], list[Any]],
+    state: Any,
+    bounds: list[tuple[int, int]],
+    queue: int,
+    output: IO[bytes],
+) -> tuple[int, int]:
+    """Start a worker taking runs from *queue*; its process id, and a pipe that reads a byte when it is done."""
+    finished, finishing = os.pipe()
     pid = os.fork()
     if pid:
-        return pid
-    # The worker: never returns, so that nothing of the caller's stack runs twice.
+        os.close(finishing)  # only the worker holds it: if it dies, the pipe reads as ended
+        return pid, finished
+    # The worker: never returns, so that nothing of the caller's stack runs twice. Each run's
+    # results are pickled as soon as they are ready, so little is left to do once runs are out.
     status = 1
     try:
         try:
-            outcome: tuple[bool, Any] = (True, work(state, start, stop))
-        except BaseException as error:  # handed to the parent, which raises it
-            outcome = (False, error)
-        try:
-            pickle.dump(outcome, output, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # an exception that does not pickle: its text does
-            output.seek(0)
-            output.truncate()
-            pickle.dump((False, RuntimeError(f"in a worker process: {outcome[1]!r} ({error})")), output)
+            for index, results in _take_runs(work, state, bounds, queue):
+                pickle.dump((index, results), output, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # handed to the parent, which raises it alone
+            _replace_with_failure(output, error)
         output.flush()
+        os.write(finishing, b"\0")
         status = 0
     finally:
         os._exit(status)
 
 
-def _collect(worker: int, output: IO[bytes]) -> list[Any]:
-    _, status = os.waitpid(worker, 0)
-    if status != 0:
-        raise RuntimeError(f"a worker process ended abnormally (wait status {status})")
+_FAILED = -1  # in place of a run's number: the worker's exception follows
+
+
+def _replace_with_failure(output: IO[bytes], error: BaseException) -> None:
     output.seek(0)
-    succeeded, outcome = pickle.load(output)
-    if not succeeded:
-        raise outcome
-    return list(outcome)
+    output.truncate()
+    try:
+        pickle.dump((_FAILED, error), output, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as unpicklable:  # an exception that does not pickle: its text does
+        output.seek(0)
+        output.truncate()
+        failure = RuntimeError(f"in a worker process: {error!r} ({unpicklable})")
+        pickle.dump((_FAILED, failure), output, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _collect(worker: int, finished: int, output: IO[bytes]) -> dict[int, list[Any]]:
+    if not os.read(finished, 1):  # the worker ended without saying it was done
+        _, status = os.waitpid(worker, 0)
+        raise RuntimeError(f"a worker process ended abnormally (wait status {status})")
+    _exiting.append(worker)
+    output.seek(0)
+    done: dict[int, list[Any]] = {}
+    while True:
+        try:
+            index, results = pickle.load(output)
+        except EOFError:
+            return done
+        if index == _FAILED:
+            raise results
+        done[index] = results

@@ -6,6 +6,7 @@ not once servers have started: those tests run in a fresh interpreter.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -44,6 +45,27 @@ def _squares_with_pid(state: list[int], start: int, stop: int) -> list[tuple[int
     return [(value * value, os.getpid()) for value in state[start:stop]]
 
 
+class _Meeting:
+    """Work whose first run, in each process, waits until every process has taken one.
+
+    Without it, a process could take every run of quick work before the others have even
+    started: the test would not see the work shared.
+    """
+
+    def __init__(self, values: list[int], processes: int) -> None:
+        self.values, self.here = values, os.getpid()
+        self.everyone = multiprocessing.get_context("fork").Barrier(processes)
+        self.started = False
+        self.order: list[str] = []  # what happened in this process, in order
+
+    def __call__(self, state: object, start: int, stop: int) -> list[tuple[int, int]]:
+        if not self.started:
+            self.started = True
+            self.everyone.wait(timeout=60)
+        self.order.append("run")
+        return _squares_with_pid(self.values, start, stop)
+
+
 def test_worker_count_keeps_small_work_here() -> None:
     assert worker_count(10, threshold=1000) == 1
     assert worker_count(5000, threshold=1000) >= 1
@@ -57,41 +79,35 @@ def test_map_shared_keeps_the_order_and_uses_other_processes() -> None:
 def check_map_shared() -> None:
     assert can_fork()
     values = list(range(1, 1001))
-    results = map_shared(_squares_with_pid, values, len(values), 3)
+    results = map_shared(_Meeting(values, processes=3), None, len(values), 3)
     assert [square for square, _ in results] == [value * value for value in values]
-    pids = {pid for _, pid in results}
-    assert results[0][1] == os.getpid() and len(pids) == 3  # this process took the first run
+    assert len({pid for _, pid in results}) == 3
 
 
-def test_meanwhile_runs_here_once_and_shortens_this_process_s_run() -> None:
+def test_meanwhile_runs_here_once_before_this_process_takes_runs() -> None:
     in_a_fresh_process("check_meanwhile")
 
 
 def check_meanwhile() -> None:
-    calls: list[int] = []
     values = list(range(1, 1001))
-    results = map_shared(
-        _squares_with_pid,
-        values,
-        len(values),
-        2,
-        meanwhile=lambda: calls.append(os.getpid()),
-        meanwhile_pieces=200,
-    )
+    work = _Meeting(values, processes=2)
+    results = map_shared(work, None, len(values), 2, meanwhile=lambda: work.order.append("meanwhile"))
     assert [square for square, _ in results] == [value * value for value in values]
-    assert calls == [os.getpid()]
-    # Of 1,000 pieces and 200 more meanwhile, each process does 600: 400 pieces here.
-    assert sum(pid == os.getpid() for _, pid in results) == 400
+    assert work.order[0] == "meanwhile" and work.order.count("meanwhile") == 1
+    assert len({pid for _, pid in results}) == 2
+    calls: list[int] = []
     assert map_shared(_squares_with_pid, values[:3], 3, 1, meanwhile=lambda: calls.append(0)) == [
         (value * value, os.getpid()) for value in values[:3]
     ]
-    assert calls == [os.getpid(), 0]  # in this process alone too
+    assert calls == [0]  # in this process alone too
 
 
-def _fails_in_a_worker(state: None, start: int, stop: int) -> list[int]:
-    if start > 0:
-        raise ValueError(f"no luck from {start}")
-    return list(range(start, stop))
+class _FailsInAWorker(_Meeting):
+    def __call__(self, state: object, start: int, stop: int) -> list[tuple[int, int]]:
+        results = super().__call__(state, start, stop)
+        if os.getpid() != self.here:
+            raise ValueError(f"no luck from {start}")
+        return results
 
 
 def test_an_exception_in_a_worker_is_raised_here() -> None:
@@ -99,8 +115,27 @@ def test_an_exception_in_a_worker_is_raised_here() -> None:
 
 
 def check_worker_exception() -> None:
-    with pytest.raises(ValueError, match="no luck from 50"):
-        map_shared(_fails_in_a_worker, None, 100, 2)
+    values = list(range(100))
+    with pytest.raises(ValueError, match=r"no luck from [0-9]+"):
+        map_shared(_FailsInAWorker(values, processes=2), None, len(values), 2)
+
+
+def test_a_worker_that_dies_is_an_error_here() -> None:
+    in_a_fresh_process("check_worker_death")
+
+
+class _DiesInAWorker(_Meeting):
+    def __call__(self, state: object, start: int, stop: int) -> list[tuple[int, int]]:
+        results = super().__call__(state, start, stop)
+        if os.getpid() != self.here:
+            os._exit(3)
+        return results
+
+
+def check_worker_death() -> None:
+    values = list(range(100))
+    with pytest.raises(RuntimeError, match="ended abnormally"):
+        map_shared(_DiesInAWorker(values, processes=2), None, len(values), 2)
 
 
 def test_map_shared_with_one_process_or_fewer_pieces_stays_here() -> None:

@@ -22,7 +22,6 @@ __all__ = ["PARALLEL_FROM", "Feeds", "render_feeds"]
 # From this many live episodes, worker processes write the items: below it, forking
 # them would cost about as much as it saves.
 PARALLEL_FROM = 2000
-_CHANNEL_PIECES = 2  # a channel's work, in episodes' items and episodes.json entries
 
 
 @dataclass(frozen=True)
@@ -55,15 +54,9 @@ def render_feeds(
     feeds = ShowFeeds(public_show, episodes, now=now)  # the feed checked before any item is written
     live = feeds.live
     with feeds.naming_unwritable_items():
-        # This process writes the channels while the workers write items (one channel is worth
-        # about two items), so that every process ends about together.
+        # This process writes the channels while the workers start on the items.
         parts = map_shared(
-            _parts_of,
-            (public_show, live),
-            len(live),
-            workers,
-            meanwhile=feeds.render_channels,
-            meanwhile_pieces=_CHANNEL_PIECES * (len(public_show.show.seasons) + 1),
+            _parts_of, (public_show, live), len(live), workers, meanwhile=feeds.render_channels
         )
     whole, seasons = feeds.assemble([item for item, _ in parts])
     documents = {

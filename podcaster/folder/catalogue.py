@@ -21,7 +21,6 @@ __all__ = ["PARALLEL_FROM", "Catalogue", "load_catalogue", "parse_front_matter"]
 # From this many episode files, worker processes read them (about 0.1 ms each here): below
 # it, starting them would cost about as much as it saves.
 PARALLEL_FROM = 1000
-_TRANSFER = 0.12
 
 
 @dataclass(frozen=True)
@@ -78,9 +77,8 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
     # Reading, parsing and rendering take the time: for large catalogues, this process and
     # forked workers share the files, each loading a run of neighbours (their folder listings).
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
-    # A worker's episode is pickled there and read here: about an eighth of the work of loading it.
     state = (paths, show, lock.episodes.keys())
-    loaded = map_shared(_load_run, state, len(paths), workers, transfer=_TRANSFER)
+    loaded = map_shared(_load_run, state, len(paths), workers)
     episodes: list[Episode] = []
     lines: list[dict[str, int]] = []  # the line of each key in each episode's file
     files: dict[str, FileSeen] = {}
