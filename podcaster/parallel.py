@@ -74,22 +74,20 @@ def map_shared(
     processes: int,
     *,
     meanwhile: Callable[[], object] | None = None,
-    runs: int | None = None,
 ) -> list[R]:
     """``work(state, start, stop)`` over ``range(count)`` cut in runs shared by processes; results in order.
 
     Each process takes the next run whenever it is free. Where workers cannot be forked
     (:func:`can_fork`), or for one process, this one does it all. An exception in a worker
     is raised here. *meanwhile*, if given, is called here once, before this process takes
-    its first run: other work that overlaps the workers', which then take more runs. *runs*
-    sets how many runs the pieces are cut into.
+    its first run: other work that overlaps the workers', which then take more runs.
     """
     processes = min(processes, count)
     if processes <= 1 or not can_fork():
         if meanwhile is not None:
             meanwhile()
         return work(state, 0, count)
-    runs = max(1, min(count, _MAX_RUNS, runs or processes * _RUNS_PER_PROCESS))
+    runs = min(count, _MAX_RUNS, processes * _RUNS_PER_PROCESS)
     bounds = [(count * index // runs, count * (index + 1) // runs) for index in range(runs)]
     # The runs' numbers wait in a pipe that every process reads, a number at a time: the
     # system hands each one to a single reader. Written whole and closed before the forks,
@@ -99,9 +97,9 @@ def map_shared(
         os.write(writer, b"".join(index.to_bytes(_RUN_NUMBER_BYTES, "little") for index in range(runs)))
     finally:
         os.close(writer)
+    _reap_exited()
     # Results come back through files rather than pipes: a pipe holds a few kilobytes, so a
     # worker would wait on it, kilobytes at a time, for this process to be done with its runs.
-    _reap_exited()
     with ExitStack() as files:
         files.callback(os.close, queue)
         outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in range(processes - 1)]
