@@ -23,6 +23,7 @@ from podcaster.models import (
     Show,
     Transcript,
     location_from_mapping,
+    media_content_type,
     person_from_mapping,
     season_number,
 )
@@ -39,12 +40,8 @@ _EPISODE_KEYS = {
     "image", "transcripts", "chapters", "draft", "summary", "keywords",
 }  # fmt: skip
 _REQUIRED_KEYS = ("title", "season", "date", "guid", "audio")
-_TRANSCRIPT_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-    ".html": "text/html",
-}
+# The transcript formats an episode may name; each is served as the one table of content types says.
+_TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".html"})
 
 
 def load_episode(
@@ -283,7 +280,7 @@ def _transcripts(raw: Any, problem: Any) -> tuple[Transcript, ...]:
             problem("each transcript needs a 'file'", "transcripts")
             continue
         suffix = Path(source).suffix.lower()
-        mime = item.get("type") or _TRANSCRIPT_TYPES.get(suffix)
+        mime = item.get("type") or (media_content_type(source) if suffix in _TRANSCRIPT_SUFFIXES else None)
         if mime is None:
             problem(f"unknown transcript format '{suffix}': use .vtt, .srt, .json or .html", "transcripts")
             continue
