@@ -147,23 +147,15 @@ def test_the_studio_works_with_the_keyboard_alone(page: Any, studio_server: Serv
     page.keyboard.press("Enter")
     page.wait_for_url(studio_server.url + "studio/")
     # Tab to the first episode's edit link and follow it, then save with the keyboard.
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.getAttribute('href') || ''").startswith("/studio/episodes/"):
-            break
-    else:
-        pytest.fail("no edit link reached with Tab")
+    tab_until(
+        page, "(element.getAttribute('href') || '').startsWith('/studio/episodes/')", "an edit link", 40
+    )
     page.keyboard.press("Enter")
     page.wait_for_url("**/studio/episodes/**")
     page.focus("#title")
     page.keyboard.press("End")
     page.keyboard.type(" (clavier)")
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Enregistrer":
-            break
-    else:
-        pytest.fail("the save button was not reached with Tab")
+    tab_until(page, "element.textContent === 'Enregistrer'", "the save button", 30)
     page.keyboard.press("Enter")
     assert page.get_by_role("status").inner_text() == "Modifications enregistrées."
 
@@ -217,6 +209,15 @@ def s3_studio(
     yield running, proxy, s3_bucket
     proxy.close()
     running.stop()
+
+
+def tab_until(page: Any, reached: str, what: str, presses: int) -> None:
+    """Press Tab, at most *presses* times, until *reached* (JavaScript about ``element``, the focus) holds."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(element => {reached})(document.activeElement)"):
+            return
+    pytest.fail(f"{what} was not reached with Tab")
 
 
 def _sign_in_as(page: Any, url: str, name: str) -> None:

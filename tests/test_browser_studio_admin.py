@@ -13,7 +13,7 @@ from podcaster.studio import Activity, Role, add_user, load_users, record_activi
 from tests.fixtures.browser import Server
 from tests.fixtures.site import NOW
 from tests.test_browser_layout import OVERLAPS, TOO_WIDE
-from tests.test_browser_studio import PASSWORD, _serious, _sign_in_as, served_studio
+from tests.test_browser_studio import PASSWORD, _serious, _sign_in_as, served_studio, tab_until
 
 pytestmark = pytest.mark.browser
 
@@ -72,20 +72,10 @@ def test_the_admin_pages_have_no_accessibility_violation(browser: Any, admin_ser
 
 def test_an_admin_adds_an_account_with_the_keyboard_alone(page: Any, admin_server: Server) -> None:
     _sign_in(page, admin_server)
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Comptes":
-            break
-    else:
-        pytest.fail("the accounts link was not reached with Tab")
+    tab_until(page, "element.textContent === 'Comptes'", "the accounts link", 30)
     page.keyboard.press("Enter")
     page.wait_for_url("**/studio/comptes/")
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "name":
-            break
-    else:
-        pytest.fail("the name field was not reached with Tab")
+    tab_until(page, "element.id === 'name'", "the name field", 30)
     page.keyboard.type("zoe")
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")  # author -> editor

@@ -12,7 +12,7 @@ import pytest
 from podcaster.studio import store_whole
 from tests import test_browser_studio
 from tests.fixtures.browser import Server
-from tests.test_browser_studio import _serious, _sign_in
+from tests.test_browser_studio import _serious, _sign_in, tab_until
 
 pytestmark = pytest.mark.browser
 studio_server = test_browser_studio.studio_server  # the same served podcast with an editor account
@@ -64,12 +64,7 @@ def test_a_new_season_chosen_and_saved_with_the_keyboard_alone(page: Any, studio
     page.keyboard.type("4")
     page.keyboard.press("Tab")
     page.keyboard.type("Saison quatre")
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Enregistrer":
-            break
-    else:
-        pytest.fail("the save button was not reached with Tab")
+    tab_until(page, "element.textContent === 'Enregistrer'", "the save button", 80)
     page.keyboard.press("Enter")
     assert page.get_by_role("status").inner_text() == "Modifications enregistrées."
     assert studio_server.root is not None
