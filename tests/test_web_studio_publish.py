@@ -18,6 +18,7 @@ from typing import BinaryIO
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from podcaster.studio import (
     Role,
@@ -236,24 +237,22 @@ def _wait(client: FlaskClient, location: str) -> dict[str, object]:
     raise AssertionError("the publish did not end")
 
 
+def _ask(client: FlaskClient, token: str, action: str) -> TestResponse:
+    """Ask the studio to publish or unpublish the draft episode."""
+    data = {"csrf_token": token, "slug": "brouillon", "action": action}
+    return client.post("/studio/publier", data=data, base_url=HTTPS)
+
+
 def test_editors_publish_and_unpublish_an_episode(app: Flask, studio: Path) -> None:
     client, token = _signed_in(app)
-    started = client.post(
-        "/studio/publier",
-        data={"csrf_token": token, "slug": "brouillon", "action": "publish"},
-        base_url=HTTPS,
-    )
+    started = _ask(client, token, "publish")
     assert started.status_code == 302
     assert _wait(client, started.location)["state"] == "done", _wait(client, started.location)
     feed = (studio / "public/feed.xml").read_text(encoding="utf-8")
     assert "test-guid-brouillon" in feed
     page = client.get(started.location, base_url=HTTPS).get_data(as_text=True)
     assert "Publication terminée" in page
-    stopped = client.post(
-        "/studio/publier",
-        data={"csrf_token": token, "slug": "brouillon", "action": "unpublish"},
-        base_url=HTTPS,
-    )
+    stopped = _ask(client, token, "unpublish")
     assert _wait(client, stopped.location)["state"] == "done"
     assert "test-guid-brouillon" not in (studio / "public/feed.xml").read_text(encoding="utf-8")
     assert "draft: true" in (studio / "episodes/saison-2/brouillon.md").read_text(encoding="utf-8")
@@ -266,11 +265,7 @@ def test_editors_publish_and_unpublish_an_episode(app: Flask, studio: Path) -> N
 def test_a_publish_started_by_one_worker_is_followed_from_another(app: Flask, studio: Path) -> None:
     """Two app instances on one folder, as two worker processes: the job's progress is in the folder."""
     client, token = _signed_in(app)
-    started = client.post(
-        "/studio/publier",
-        data={"csrf_token": token, "slug": "brouillon", "action": "publish"},
-        base_url=HTTPS,
-    )
+    started = _ask(client, token, "publish")
     assert started.status_code == 302
     other_worker, _ = _signed_in(_app(studio, STUDIO_UPLOAD_LIMIT=5 << 20))
     ended = _wait(other_worker, started.location)
@@ -310,11 +305,7 @@ def test_an_author_sees_no_publish_button_and_a_forged_publish_is_refused(app: F
     assert "Publier" not in client.get("/studio/", base_url=HTTPS).get_data(as_text=True)
     assert "Publier" not in client.get("/studio/episodes/brouillon/", base_url=HTTPS).get_data(as_text=True)
     before = (studio / "episodes/saison-2/brouillon.md").read_bytes()
-    forged = client.post(
-        "/studio/publier",
-        data={"csrf_token": token, "slug": "brouillon", "action": "publish"},
-        base_url=HTTPS,
-    )
+    forged = _ask(client, token, "publish")
     assert forged.status_code == 403
     assert (studio / "episodes/saison-2/brouillon.md").read_bytes() == before
     assert recent_activity(studio) == []
