@@ -1,0 +1,94 @@
+"""Feeds made ahead while the build renders: filled when written, gone when the build fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from podcaster.actions.build import build
+from podcaster.errors import FeedError
+from podcaster.feed.output import BuildResult, FeedReservations, write_feeds
+from podcaster.folder.layout import PodcastFolder
+from podcaster.folder.lockfile import load_lock
+from podcaster.models import MediaInfo
+from tests.fixtures.catalogue import write_episode, write_podcast
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def _temporary_files(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.endswith(".tmp"))
+
+
+def test_reserved_feeds_are_filled_and_those_no_document_takes_are_removed(tmp_path: Path) -> None:
+    folder = PodcastFolder(tmp_path)
+    folder.feeds_dir.mkdir()
+    (folder.feeds_dir / "saison-1.xml").write_bytes(b"avant")
+    reservations = FeedReservations(folder, ["feed.xml", "saison-1.xml", "saison-9.xml"])
+    reservations.start()
+    reserved = reservations.take()
+    assert sorted(reserved) == ["feed.xml", "saison-9.xml"]  # saison-1.xml is there: maybe unchanged
+    assert len(_temporary_files(folder.feeds_dir)) == 2
+    result = BuildResult()
+    write_feeds(folder, {"feed.xml": b"flux", "saison-1.xml": b"avant"}, result, reserved)
+    assert (folder.feeds_dir / "feed.xml").read_bytes() == b"flux"
+    assert (folder.feeds_dir / "feed.xml").stat().st_mode & 0o777 == 0o644
+    assert result.written == [folder.feeds_dir / "feed.xml"]
+    assert result.unchanged == [folder.feeds_dir / "saison-1.xml"]
+    assert sorted(path.name for path in folder.feeds_dir.iterdir()) == ["feed.xml", "saison-1.xml"]
+
+
+def test_discarded_reservations_leave_nothing_behind(tmp_path: Path) -> None:
+    folder = PodcastFolder(tmp_path)
+    reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
+    reservations.start()
+    assert len(_temporary_files(folder.feeds_dir)) == 2
+    reservations.discard()
+    assert not folder.feeds_dir.exists()  # made for them, removed with them
+    folder.feeds_dir.mkdir()
+    (folder.feeds_dir / "feed.xml").write_bytes(b"avant")
+    reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
+    reservations.start()
+    assert len(_temporary_files(folder.feeds_dir)) == 1
+    reservations.discard()
+    assert sorted(path.name for path in folder.feeds_dir.iterdir()) == ["feed.xml"]
+
+
+def _episode(root: Path, slug: str, number: int, extra: str = "") -> None:
+    """An episode whose audio is not here: the lock file holds its facts; *extra* front matter replaces its title."""
+    title = None if extra else "Un épisode"
+    write_episode(root, slug, number=number, title=title, extra=extra, guid=f"guid-{slug}", audio_bytes=None)
+    lock = load_lock(root)
+    lock.record_media(f"guid-{slug}", f"audio/{slug}.mp3", MediaInfo(1000, "ab" * 32, 60.5, "audio/mpeg", 128_000, 44_100, 2, "mp3"))  # fmt: skip
+    lock.save()
+
+
+def _unwritable_episode(root: Path) -> None:
+    # YAML's escape \a is the bell character, which no XML document can carry.
+    _episode(root, "casse", 2, extra='title: "Un titre\\a cassé"')
+
+
+def test_a_build_that_fails_while_rendering_writes_nothing(tmp_path: Path) -> None:
+    root = write_podcast(tmp_path / "show")
+    _episode(root, "bon", 1)
+    _unwritable_episode(root)
+    with pytest.raises(FeedError, match="control character"):
+        build(root, NOW)
+    assert not (root / "feeds").exists()
+
+
+def test_a_failed_build_keeps_the_previous_feeds_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    root = write_podcast(tmp_path / "show")
+    _episode(root, "bon", 1)
+    build(root, NOW)
+    before = {path.name: path.read_bytes() for path in (root / "feeds").iterdir()}
+    _unwritable_episode(root)
+    (root / "podcast.toml").write_text(
+        (root / "podcast.toml").read_text(encoding="utf-8") + '\n[[seasons]]\nnumber = 7\nname = "Sept"\n',
+        encoding="utf-8",
+    )  # a new season: its feed is not there yet, so the build makes a file for it ahead
+    with pytest.raises(FeedError, match="control character"):
+        build(root, NOW)
+    assert {path.name: path.read_bytes() for path in (root / "feeds").iterdir()} == before
