@@ -8,9 +8,9 @@ whenever it is free, so that all end together however fast each turns out to be
 the machine's other work slows one core or the other). Workers inherit the work's
 input rather than receive a copy, so it is never pickled; only their results are,
 run by run, into a temporary file each worker inherited, which this process reads
-once its own runs are done. Below a threshold of pieces everything stays in this
-process: forking would cost more than it saves, and tests and small shows never
-pay it.
+between its own runs, and to the end once they are done. Below a threshold of
+pieces everything stays in this process: forking would cost more than it saves,
+and tests and small shows never pay it.
 """
 
 from __future__ import annotations
@@ -102,21 +102,29 @@ def map_shared(
     # worker would wait on it, kilobytes at a time, for this process to be done with its runs.
     with ExitStack() as files:
         files.callback(os.close, queue)
-        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in range(processes - 1)]
-        pending: list[tuple[int, int]] = []
+        pending: list[_Worker] = []
         try:
-            for output in outputs:
-                pending.append(_fork(work, state, bounds, queue, output))
-                files.callback(os.close, pending[-1][1])
+            for _ in range(processes - 1):
+                output = files.enter_context(tempfile.TemporaryFile())
+                pending.append(_Worker(work, state, bounds, queue, output))
+                files.callback(os.close, pending[-1].notices)
             if meanwhile is not None:
                 meanwhile()
-            done = dict(_take_runs(work, state, bounds, queue))
-            for output in outputs:
-                done.update(_collect(*pending.pop(0), output))
+            done: dict[int, list[R]] = {}
+            for index, results in _take_runs(work, state, bounds, queue):
+                done[index] = results
+                # Between its own runs, this process reads those the workers have finished:
+                # reading them is work too, better shared than left for the end.
+                for worker in pending:
+                    worker.collect(done, wait=False)
+            while pending:
+                pending[0].collect(done, wait=True)
+                _exiting.append(pending.pop(0).pid)
         finally:
-            for worker, _ in pending:  # left running by an exception here: stop them
-                os.kill(worker, signal.SIGTERM)
-                os.waitpid(worker, 0)
+            for worker in pending:  # left running by an exception here: stop them
+                if not worker.ended:
+                    os.kill(worker.pid, signal.SIGTERM)
+                    os.waitpid(worker.pid, 0)
     return [result for index in range(runs) for result in done[index]]
 
 
@@ -141,62 +149,100 @@ def _take_runs(
         yield index, work(state, *bounds[index])
 
 
-def _fork(
+class _Worker:
+    """A forked process taking runs from the queue, and what this process has read of its results.
+
+    The worker pickles each run's results into *output* as soon as they are ready, then
+    tells, through a pipe of its own (:attr:`notices`), where that run ends in the file; last,
+    it says it is done (:data:`_DONE`) and exits. If it dies first, the pipe reads as ended.
+    """
+
+    def __init__(
+        self,
+        work: Callable[[Any, int, int], list[Any]],
+        state: Any,
+        bounds: list[tuple[int, int]],
+        queue: int,
+        output: IO[bytes],
+    ) -> None:
+        self.notices, telling = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            _work_in_worker(work, state, bounds, queue, output, telling)  # never returns
+        os.close(telling)  # only the worker holds it: if it dies, the pipe reads as ended
+        self._output = output.fileno()
+        self._read_to = 0  # in the file: what this process has read of it
+        self.done = False  # it said so
+        self.ended = False  # and reaped
+
+    def collect(self, into: dict[int, list[Any]], *, wait: bool) -> None:
+        """Read the runs the worker has finished into *into*; with *wait*, every run, once it is done."""
+        os.set_blocking(self.notices, wait)
+        while not self.done:
+            try:
+                told = os.read(self.notices, _NOTICE_BYTES * 64)
+            except BlockingIOError:
+                return
+            if not told:  # the worker ended without saying it was done
+                _, status = os.waitpid(self.pid, 0)
+                self.ended = True
+                raise RuntimeError(f"a worker process ended abnormally (wait status {status})")
+            for at in range(0, len(told), _NOTICE_BYTES):
+                end = int.from_bytes(told[at : at + _NOTICE_BYTES], "little")
+                if end == _DONE:
+                    self.done = True
+                    return
+                index, results = pickle.loads(os.pread(self._output, end - self._read_to, self._read_to))
+                self._read_to = end
+                if index == _FAILED:
+                    raise results
+                into[index] = results
+            if not wait:
+                return
+
+
+_NOTICE_BYTES = 8  # where a run's results end in the worker's file; less than a pipe writes at once
+_DONE = 0  # no run's results end at 0: the worker is done
+_FAILED = -1  # in place of a run's number: the worker's exception, in place of results
+
+
+def _work_in_worker(
     work: Callable[[Any, int, int], list[Any]],
     state: Any,
     bounds: list[tuple[int, int]],
     queue: int,
     output: IO[bytes],
-) -> tuple[int, int]:
-    """Start a worker taking runs from *queue*; its process id, and a pipe that reads a byte when it is done."""
-    finished, finishing = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(finishing)  # only the worker holds it: if it dies, the pipe reads as ended
-        return pid, finished
-    # The worker: never returns, so that nothing of the caller's stack runs twice. Each run's
-    # results are pickled as soon as they are ready, so little is left to do once runs are out.
+    telling: int,
+) -> None:
+    # Never returns, so that nothing of the caller's stack runs twice.
     status = 1
+    told = 0  # where the last run this worker told of ends
     try:
         try:
             for index, results in _take_runs(work, state, bounds, queue):
                 pickle.dump((index, results), output, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as error:  # handed to the parent, which raises it alone
-            _replace_with_failure(output, error)
-        output.flush()
-        os.write(finishing, b"\0")
+                output.flush()
+                told = output.tell()
+                os.write(telling, told.to_bytes(_NOTICE_BYTES, "little"))
+        except BaseException as error:  # handed to the parent, which raises it
+            _write_failure(output, told, error)
+            os.write(telling, output.tell().to_bytes(_NOTICE_BYTES, "little"))
+        os.write(telling, _DONE.to_bytes(_NOTICE_BYTES, "little"))
         status = 0
     finally:
         os._exit(status)
 
 
-_FAILED = -1  # in place of a run's number: the worker's exception follows
-
-
-def _replace_with_failure(output: IO[bytes], error: BaseException) -> None:
-    output.seek(0)
-    output.truncate()
+def _write_failure(output: IO[bytes], told: int, error: BaseException) -> None:
+    """Write *error* after the runs told of, in place of any half-written one."""
     try:
-        pickle.dump((_FAILED, error), output, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_from(output, told, error)
     except Exception as unpicklable:  # an exception that does not pickle: its text does
-        output.seek(0)
-        output.truncate()
-        failure = RuntimeError(f"in a worker process: {error!r} ({unpicklable})")
-        pickle.dump((_FAILED, failure), output, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_from(output, told, RuntimeError(f"in a worker process: {error!r} ({unpicklable})"))
 
 
-def _collect(worker: int, finished: int, output: IO[bytes]) -> dict[int, list[Any]]:
-    if not os.read(finished, 1):  # the worker ended without saying it was done
-        _, status = os.waitpid(worker, 0)
-        raise RuntimeError(f"a worker process ended abnormally (wait status {status})")
-    _exiting.append(worker)
-    output.seek(0)
-    done: dict[int, list[Any]] = {}
-    while True:
-        try:
-            index, results = pickle.load(output)
-        except EOFError:
-            return done
-        if index == _FAILED:
-            raise results
-        done[index] = results
+def _write_from(output: IO[bytes], at: int, error: BaseException) -> None:
+    output.seek(at)
+    output.truncate()
+    pickle.dump((_FAILED, error), output, protocol=pickle.HIGHEST_PROTOCOL)
+    output.flush()
