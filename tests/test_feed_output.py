@@ -44,6 +44,7 @@ def test_discarded_reservations_leave_nothing_behind(tmp_path: Path) -> None:
     folder = PodcastFolder(tmp_path)
     reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
     reservations.start()
+    assert sorted(reservations.take()) == ["episodes.json", "feed.xml"]
     assert len(_temporary_files(folder.feeds_dir)) == 2
     reservations.discard()
     assert not folder.feeds_dir.exists()  # made for them, removed with them
@@ -51,6 +52,7 @@ def test_discarded_reservations_leave_nothing_behind(tmp_path: Path) -> None:
     (folder.feeds_dir / "feed.xml").write_bytes(b"avant")
     reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
     reservations.start()
+    assert sorted(reservations.take()) == ["episodes.json"]
     assert len(_temporary_files(folder.feeds_dir)) == 1
     reservations.discard()
     assert sorted(path.name for path in folder.feeds_dir.iterdir()) == ["feed.xml"]
