@@ -40,16 +40,21 @@ class Reservation:
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
 
-    def fill(self, data: bytes, *, mode: int = 0o644) -> None:
-        """Write *data*, wait for the disk to have it, then put it in place of :attr:`path`, with *mode*."""
+    def fill(self, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
+        """Write *data*, wait for the disk to have it, then put it in place of :attr:`path`, with *mode*.
+
+        Not *durable*: the rename does not wait for the disk. Readers still see the old file or
+        the new one, never half of it; after a crash, the file may be the old one, or empty.
+        """
         handle, self._handle = self._handle, None
         if handle is None:
             raise ValueError(f"the temporary file for {self.path} was already used")
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
+                if durable:
+                    stream.flush()
+                    os.fsync(stream.fileno())
             os.chmod(self._temporary, mode)
             os.replace(self._temporary, self.path)
         except BaseException:

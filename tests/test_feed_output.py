@@ -94,3 +94,18 @@ def test_a_failed_build_keeps_the_previous_feeds_and_leaves_no_temporary_file(tm
     with pytest.raises(FeedError, match="control character"):
         build(root, NOW)
     assert {path.name: path.read_bytes() for path in (root / "feeds").iterdir()} == before
+
+
+@pytest.mark.parametrize("crash_left", [b"", b"<?xml version='1.0'"], ids=["empty", "cut-short"])
+def test_a_feed_a_crash_left_empty_or_cut_short_is_written_again(tmp_path: Path, crash_left: bytes) -> None:
+    # Feeds are written without waiting for the disk: after a crash, the manifest must not vouch for them.
+    root = write_podcast(tmp_path / "show")
+    _episode(root, "bon", 1)
+    build(root, NOW)
+    feed = root / "feeds" / "feed.xml"
+    whole = feed.read_bytes()
+    feed.write_bytes(crash_left)
+    result = build(root, NOW)
+    assert not result.up_to_date
+    assert result.written == [feed]
+    assert feed.read_bytes() == whole

@@ -462,6 +462,16 @@ def test_feed_is_rendered_by_the_library_when_not_built(tmp_path: Path, sample_m
     assert again.status_code == 304
 
 
+def test_an_empty_built_feed_is_not_served(tmp_path: Path, sample_mp3: Path) -> None:
+    # What a crash right after a build may leave (the feeds are not written durably): never a feed.
+    root = make_site(tmp_path / "crashed", sample_mp3)
+    (root / "feeds" / "feed.xml").write_bytes(b"")
+    response = make_app(root).test_client().get("/feed.xml")
+    assert response.status_code == 200
+    titles = lxml.etree.fromstring(response.data).xpath("/rss/channel/item/title/text()")
+    assert sorted(titles) == sorted(["Premier épisode : le terrain", HOSTILE, "La saison 2 commence"])
+
+
 # -- media ---------------------------------------------------------------------------------------------
 
 

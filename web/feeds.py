@@ -53,7 +53,8 @@ def feed_body(snap: Snapshot, name: str) -> Body:
     try:
         data = path.read_bytes()
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-        return Body(data, content_type, last_modified=modified)
     except FileNotFoundError:
-        pass
+        data = b""
+    if data:  # empty: never a feed; what a crash right after a build may leave (see write_feeds)
+        return Body(data, content_type, last_modified=modified)
     return Body(snap.feeds().documents[name], content_type, last_modified=snap.last_modified)

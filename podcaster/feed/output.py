@@ -86,6 +86,11 @@ def write_feeds(
 ) -> None:
     """Write each document whose bytes changed; each file is replaced atomically.
 
+    Not durably: the writes do not wait for the disk (on a large show, that wait was a
+    tenth of the build). The feeds are outputs that any build makes again from the
+    catalogue, and the build manifest, saved durably after them, records each one's size
+    and time: a feed that a crash left old or empty is seen changed, and written again.
+
     *reserved* holds temporary files made ahead for documents not there yet (see
     :class:`FeedReservations`); one no document takes is removed.
     """
@@ -101,7 +106,7 @@ def write_feeds(
     ]
     ahead = [reserved.get(name) for name in documents]
     try:
-        # Each write ends waiting for the disk to have it (fsync): a few threads overlap those waits.
+        # A few threads overlap the system calls (write, chmod, rename), which release the GIL.
         with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
             changed = list(
                 pool.map(_write_if_changed, targets, documents.values(), maybe_there, in_feeds, ahead)
@@ -130,5 +135,5 @@ def _write_if_changed(
                 return False
         except FileNotFoundError:
             pass
-    (reservation or Reservation(target, folder_exists=folder_exists)).fill(data)
+    (reservation or Reservation(target, folder_exists=folder_exists)).fill(data, durable=False)
     return True
