@@ -16,57 +16,29 @@ from podcaster.errors import PodcasterError
 WAIT_SECONDS = 10.0
 
 
-def write_atomically(path: Path, data: bytes, *, mode: int = 0o644, folder_exists: bool = False) -> None:
+def write_atomically(
+    path: Path, data: bytes, *, mode: int = 0o644, folder_exists: bool = False, durable: bool = True
+) -> None:
     """Write *data* to *path* through a temporary file and a rename in the same folder, with *mode*.
 
-    The folder is made first, unless the caller knows it exists (*folder_exists*).
+    The folder is made first, unless the caller knows it exists (*folder_exists*). *durable*:
+    the rename waits for the disk to have the data. Without it, readers still see the old file
+    or the new one, never half of it, but after a crash the file may be the old one, or empty.
     """
-    Reservation(path, folder_exists=folder_exists).fill(data, mode=mode)
-
-
-class Reservation:
-    """The temporary file beside *path* that :meth:`fill` writes and renames over it.
-
-    Made ahead of the content, it takes the slow part of writing a new file out of the way:
-    on some disks, making a file costs more than writing tens of kilobytes into it.
-    """
-
-    def __init__(self, path: Path, *, folder_exists: bool = False) -> None:
-        if not folder_exists:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._handle: int | None
-        self._handle, self._temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-
-    def fill(self, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
-        """Write *data*, wait for the disk to have it, then put it in place of :attr:`path`, with *mode*.
-
-        Not *durable*: the rename does not wait for the disk. Readers still see the old file or
-        the new one, never half of it; after a crash, the file may be the old one, or empty.
-        """
-        handle, self._handle = self._handle, None
-        if handle is None:
-            raise ValueError(f"the temporary file for {self.path} was already used")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                if durable:
-                    stream.flush()
-                    os.fsync(stream.fileno())
-            os.chmod(self._temporary, mode)
-            os.replace(self._temporary, self.path)
-        except BaseException:
-            Path(self._temporary).unlink(missing_ok=True)
-            raise
-
-    def discard(self) -> None:
-        """Remove the temporary file, unless :meth:`fill` used it."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            os.close(handle)
-            Path(self._temporary).unlink(missing_ok=True)
+    if not folder_exists:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 _held = threading.local()  # the locks this thread holds: asking again for one is not waiting for oneself

@@ -1,4 +1,4 @@
-"""Feeds made ahead while the build renders: filled when written, gone when the build fails."""
+"""Writing the feeds: nothing when the build fails, and again what a crash may have left behind."""
 
 from __future__ import annotations
 
@@ -9,53 +9,11 @@ import pytest
 
 from podcaster.actions.build import build
 from podcaster.errors import FeedError
-from podcaster.feed.output import BuildResult, FeedReservations, write_feeds
-from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.lockfile import load_lock
 from podcaster.models import MediaInfo
 from tests.fixtures.catalogue import write_episode, write_podcast
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-def _temporary_files(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir() if path.name.endswith(".tmp"))
-
-
-def test_reserved_feeds_are_filled_and_those_no_document_takes_are_removed(tmp_path: Path) -> None:
-    folder = PodcastFolder(tmp_path)
-    folder.feeds_dir.mkdir()
-    (folder.feeds_dir / "saison-1.xml").write_bytes(b"avant")
-    reservations = FeedReservations(folder, ["feed.xml", "saison-1.xml", "saison-9.xml"])
-    reservations.start()
-    reserved = reservations.take()
-    assert sorted(reserved) == ["feed.xml", "saison-9.xml"]  # saison-1.xml is there: maybe unchanged
-    assert len(_temporary_files(folder.feeds_dir)) == 2
-    result = BuildResult()
-    write_feeds(folder, {"feed.xml": b"flux", "saison-1.xml": b"avant"}, result, reserved)
-    assert (folder.feeds_dir / "feed.xml").read_bytes() == b"flux"
-    assert (folder.feeds_dir / "feed.xml").stat().st_mode & 0o777 == 0o644
-    assert result.written == [folder.feeds_dir / "feed.xml"]
-    assert result.unchanged == [folder.feeds_dir / "saison-1.xml"]
-    assert sorted(path.name for path in folder.feeds_dir.iterdir()) == ["feed.xml", "saison-1.xml"]
-
-
-def test_discarded_reservations_leave_nothing_behind(tmp_path: Path) -> None:
-    folder = PodcastFolder(tmp_path)
-    reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
-    reservations.start()
-    assert sorted(reservations.take()) == ["episodes.json", "feed.xml"]
-    assert len(_temporary_files(folder.feeds_dir)) == 2
-    reservations.discard()
-    assert not folder.feeds_dir.exists()  # made for them, removed with them
-    folder.feeds_dir.mkdir()
-    (folder.feeds_dir / "feed.xml").write_bytes(b"avant")
-    reservations = FeedReservations(folder, ["feed.xml", "episodes.json"])
-    reservations.start()
-    assert sorted(reservations.take()) == ["episodes.json"]
-    assert len(_temporary_files(folder.feeds_dir)) == 1
-    reservations.discard()
-    assert sorted(path.name for path in folder.feeds_dir.iterdir()) == ["feed.xml"]
 
 
 def _episode(root: Path, slug: str, number: int, extra: str = "") -> None:
@@ -90,7 +48,7 @@ def test_a_failed_build_keeps_the_previous_feeds_and_leaves_no_temporary_file(tm
     (root / "podcast.toml").write_text(
         (root / "podcast.toml").read_text(encoding="utf-8") + '\n[[seasons]]\nnumber = 7\nname = "Sept"\n',
         encoding="utf-8",
-    )  # a new season: its feed is not there yet, so the build makes a file for it ahead
+    )  # a new season too: a feed not there yet
     with pytest.raises(FeedError, match="control character"):
         build(root, NOW)
     assert {path.name: path.read_bytes() for path in (root / "feeds").iterdir()} == before

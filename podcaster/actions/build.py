@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from podcaster.feed.documents import document_names, render_feeds
-from podcaster.feed.output import BuildResult, FeedReservations, write_feeds
+from podcaster.feed.documents import render_feeds
+from podcaster.feed.output import BuildResult, write_feeds
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.layout import PodcastFolder
 from podcaster.folder.manifest import BuildManifest
@@ -53,19 +53,12 @@ def _build(root: Path, now: datetime | None, progress: Progress | None) -> Build
     catalogue = load_catalogue(root)
     result = BuildResult(warnings=list(catalogue.warnings))
     result.probed = refresh_media(catalogue, progress)
-    reservations = FeedReservations(folder, document_names(catalogue.show))
-    try:
-        # The files are made by threads, which start once the render's workers are forked.
-        feeds = render_feeds(catalogue, now, meanwhile=reservations.start)
-    except BaseException:
-        reservations.discard()
-        raise
-    reserved = reservations.take()
+    feeds = render_feeds(catalogue, now)
     result.episode_count = len(feeds.episodes)
     # The feeds are written by threads that mostly wait on the system: meanwhile, this one
     # looks at what the manifest records of the inputs.
     with ThreadPoolExecutor(max_workers=1) as writer:
-        writing = writer.submit(write_feeds, folder, feeds.documents, result, reserved)
+        writing = writer.submit(write_feeds, folder, feeds.documents, result)
         inputs = manifest.inputs(catalogue)
         writing.result()
     if result.probed:

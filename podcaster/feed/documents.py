@@ -5,7 +5,7 @@ Build, publish and the site all call :func:`render_feeds`, so the three never di
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,10 +14,10 @@ from podcaster.feed.episodes_json import episode_entries, episodes_document
 from podcaster.feed.public import Resolver
 from podcaster.feed.rss import ShowFeeds, render_items
 from podcaster.folder.catalogue import Catalogue
-from podcaster.models import PublicEpisode, PublicShow, Show, season_feed_name
+from podcaster.models import PublicEpisode, PublicShow, season_feed_name
 from podcaster.parallel import map_shared, worker_count
 
-__all__ = ["PARALLEL_FROM", "Feeds", "document_names", "render_feeds"]
+__all__ = ["PARALLEL_FROM", "Feeds", "render_feeds"]
 
 # From this many live episodes, worker processes write the items: below it, forking
 # them would cost about as much as it saves.
@@ -40,15 +40,12 @@ def render_feeds(
     *,
     skipped: list[Problem] | None = None,
     workers: int | None = None,
-    meanwhile: Callable[[], object] | None = None,
 ) -> Feeds:
     """Render feed.xml, one feed per season and episodes.json, all in memory.
 
     Each episode's item is written once for the show's feed and its season's; with many
     episodes, by one process per core (*workers* sets how many; 1: this one). A broken
     episode raises, unless *skipped* is given: see :meth:`Resolver.public_episodes`.
-    *meanwhile*, if given, is called in this process while the items are written: the caller's
-    own work to overlap with theirs (it must not fork).
     """
     resolver = resolver or Resolver(catalogue)
     public_show = resolver.public_show()
@@ -56,16 +53,10 @@ def render_feeds(
     workers = worker_count(len(episodes), PARALLEL_FROM, workers)
     feeds = ShowFeeds(public_show, episodes, now=now)  # the feed checked before any item is written
     live = feeds.live
-
-    def channels_and_meanwhile() -> None:
-        if meanwhile is not None:
-            meanwhile()
-        feeds.render_channels()
-
     with feeds.naming_unwritable_items():
-        # This process writes the channels (and does the caller's work) while the workers start on the items.
+        # This process writes the channels while the workers start on the items.
         parts = map_shared(
-            _parts_of, (public_show, live), len(live), workers, meanwhile=channels_and_meanwhile
+            _parts_of, (public_show, live), len(live), workers, meanwhile=feeds.render_channels
         )
     whole, seasons = feeds.assemble([item for item, _ in parts])
     documents = {
@@ -75,11 +66,6 @@ def render_feeds(
     for number, document in seasons.items():
         documents[season_feed_name(number)] = document
     return Feeds(documents=documents, public_show=public_show, episodes=episodes)
-
-
-def document_names(show: Show) -> list[str]:
-    """The file name of every document :func:`render_feeds` renders for *show*."""
-    return ["feed.xml", "episodes.json", *(season_feed_name(season.number) for season in show.seasons)]
 
 
 def _parts_of(
