@@ -787,8 +787,10 @@ def test_podcaster_now_previews_a_release(
 ) -> None:
     monkeypatch.setenv("PODCASTER_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("PODCASTER_NOW", "2030-01-01T09:00:00+01:00")
-    client = create_app(published).test_client()
-    assert client.get(f"/episodes/{SCHEDULED}/").status_code == 200
+    app = create_app(published)
+    assert app.test_client().get(f"/episodes/{SCHEDULED}/").status_code == 200
+    # Read once: the site's clock is the moment the library's settings hold (publish, the hop…).
+    assert app.config["CLOCK"]() == app.config["LIBRARY_SETTINGS"].now == datetime(2030, 1, 1, 8, tzinfo=UTC)
     monkeypatch.setenv("PODCASTER_NOW", "2030-01-01T09:00:00")
     with pytest.raises(ConfigError, match=r"PODCASTER_NOW.*time zone"):
         create_app(published)

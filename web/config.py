@@ -51,8 +51,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any] | None]] = {
     "EMBED_LIST_HEIGHT": (480, int),
     # A function returning the aware "now": scheduled episodes appear when it passes their date.
     "CLOCK": (utc_now, None),
-    # A fixed "now" (ISO 8601 with a time zone), as PODCASTER_NOW gives the CLI: preview a release date.
-    "NOW": (None, lambda text: parse_moment(text, ENV_PREFIX + "NOW")),
+    # A fixed "now" (ISO 8601 with a time zone) to preview a release date. PODCASTER_NOW, which the
+    # CLI reads too, is read once with the library's settings (see configure), not here.
+    "NOW": (None, None),
     # The studio's session signing key; when unset, a random one kept in the instance folder.
     "SECRET_KEY": (None, str),
     # Minutes without a request after which a studio session ends.
@@ -84,6 +85,12 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
     app.config["INSTANCE_FOLDER"] = instance_folder(app)
     _load_instance_file(app)
     app.config.update(from_environment(os.environ))
+    # What the library takes from the environment (S3, the audience store's password, git commits,
+    # a fixed now), read once here as the CLI reads it: publishing, the hop and the audience page
+    # are handed it, and its now is the environment's layer of the site's NOW.
+    library = read_settings(os.environ)
+    if library.now is not None:
+        app.config["NOW"] = library.now
     if test_config is not None:
         app.config.update(test_config)
     if root is not None:
@@ -97,9 +104,7 @@ def configure(app: Flask, root: Path | None, test_config: Mapping[str, Any] | No
         app.config["CLOCK"] = lambda: fixed
     if not callable(app.config["CLOCK"]):
         raise ConfigError("CLOCK must be a function returning an aware datetime")
-    # What the library takes from the environment (S3, the audience store's password, git commits),
-    # read once here as the CLI reads it: publishing, the hop and the audience page are handed it.
-    app.config.setdefault("LIBRARY_SETTINGS", read_settings(os.environ))
+    app.config.setdefault("LIBRARY_SETTINGS", library)
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
