@@ -219,7 +219,7 @@ def test_add_refuses_what_is_not_a_regular_file(podcast: Path, tmp_path: Path) -
     fifo = tmp_path / "live.mp3"
     os.mkfifo(fifo)
     before = snapshot(podcast)
-    command = [sys.executable, "-c", "from podcaster.cli import main; main()", "--root", str(podcast)]
+    command = [sys.executable, "-m", "podcaster", "--root", str(podcast)]
     # In a subprocess with a deadline: reading a FIFO nobody writes to would block the test run forever.
     result = subprocess.run(
         [*command, "add", str(fifo), "--season", "1"], capture_output=True, text=True, timeout=120
@@ -259,7 +259,7 @@ def test_check_reports_errors_and_warnings(runner: CliRunner, podcast: Path, tmp
 def test_check_summary_comes_last_and_agrees_in_number(podcast: Path, tmp_path: Path) -> None:
     audio = make_audio(tmp_path / "a.mp3", "mp3", 1.0)
     run(CliRunner(), podcast, "add", str(audio), "--season", "1", "--title", "Seul")
-    command = [sys.executable, "-c", "from podcaster.cli import main; main()", "--root", str(podcast)]
+    command = [sys.executable, "-m", "podcaster", "--root", str(podcast)]
     # One pipe for both streams, as a terminal or `2>&1 | less` shows them.
     result = subprocess.run(
         [*command, "check", "--no-loudness"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
