@@ -52,3 +52,18 @@ def test_a_file_damaged_since_it_was_read_is_reported_not_overwritten(tmp_path: 
     with pytest.raises(CatalogueError, match="damaged"):
         lock.save()
     assert (tmp_path / "podcast.lock").read_text(encoding="utf-8") == damaged
+
+
+def test_a_second_save_merges_from_what_the_first_one_wrote(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.png": _publication("a")}, {"feed.xml": "1"})
+    mine = load_lock(tmp_path)
+    mine.assets["b.png"] = _publication("b")
+    mine.save()  # what this writer now knows of the file: what it wrote
+    theirs = load_lock(tmp_path)
+    del theirs.assets["b.png"]  # another writer removes what this one added
+    theirs.save()
+    mine.feeds["saison-1.xml"] = "3"
+    mine.save()
+    saved = load_lock(tmp_path)
+    assert sorted(saved.assets) == ["a.png"]  # not brought back: unchanged here since this writer wrote it
+    assert saved.feeds == {"feed.xml": "1", "saison-1.xml": "3"}

@@ -48,8 +48,9 @@ class Lock:
     episodes: dict[str, LockEntry] = field(default_factory=dict)
     assets: dict[str, Publication] = field(default_factory=dict)
     feeds: dict[str, str] = field(default_factory=dict)  # storage key -> sha256 of what is live
-    # The document as read from the file: what a save compares the file with, to keep others' changes.
-    read: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The file's text as read: what a save compares the file with, to keep others' changes. Text, not
+    # the parsed document: a large show's lock holds 100,000 values that a save rarely needs.
+    read: str | None = field(default=None, repr=False, compare=False)
 
     def media(self, guid: str) -> MediaInfo | None:
         entry = self.episodes.get(guid)
@@ -84,13 +85,18 @@ class Lock:
         """
         ours = self._document()
         with exclusive(PodcastFolder(self.path.parent).edit_lock):
-            now = _read_document(self.path)
-            merged = ours if now is None or now == self.read else _merge(self.read, ours, now)
+            now = _read_text(self.path)
+            if now is None or now == self.read:
+                merged = ours
+            else:
+                base = _parse(self.read, self.path) if self.read is not None else None
+                merged = _merge(base, ours, _parse(now, self.path))
             sections = _sections(merged, self.path) if merged is not ours else None  # damaged: not written
-            write_atomically(self.path, _dump(merged).encode("utf-8"))
+            text = _dump(merged)
+            write_atomically(self.path, text.encode("utf-8"))
         if sections is not None:
             self.episodes, self.assets, self.feeds = sections
-        self.read = merged
+        self.read = text
 
 
 def _merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
@@ -112,12 +118,16 @@ def _dump(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def _read_document(path: Path) -> dict[str, Any] | None:
-    """The lock file's JSON as it is now; ``None`` when there is none."""
+def _read_text(path: Path) -> str | None:
+    """The lock file's text as it is now; ``None`` when there is none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+
+
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    """The lock file's JSON document, checked for its version."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -147,11 +157,11 @@ def _sections(
 def load_lock(root: Path) -> Lock:
     """Read ``podcast.lock`` in *root*; an absent file is an empty lock."""
     path = PodcastFolder(root).lock_file
-    document = _read_document(path)
-    if document is None:
+    text = _read_text(path)
+    if text is None:
         return Lock(path=path)
-    episodes, assets, feeds = _sections(document, path)
-    return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds, read=document)
+    episodes, assets, feeds = _sections(_parse(text, path), path)
+    return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds, read=text)
 
 
 def _entry_to_json(entry: LockEntry) -> dict[str, Any]:
