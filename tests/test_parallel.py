@@ -195,6 +195,39 @@ def check_problems(folder: str) -> None:
     assert any("illisible.md:1" in report for report in reports[0])
 
 
+def test_a_damaged_lock_is_reported_the_same_with_workers(tmp_path: Path) -> None:
+    in_a_fresh_process("check_damaged_lock", str(tmp_path))
+
+
+def check_damaged_lock(folder: str) -> None:
+    # The lock's records are built while the workers read the episode files: its error must stop them.
+    assert can_fork()
+    root = _small_show(Path(folder) / "show")
+    lock_file = root / "podcast.lock"
+    lock_file.write_text(
+        lock_file.read_text(encoding="utf-8").replace('"size"', '"taille"', 1), encoding="utf-8"
+    )
+    for workers in (1, 3):
+        with pytest.raises(CatalogueError, match="the lock file is damaged") as caught:
+            load_catalogue(root, workers=workers)
+        assert caught.value.path == lock_file
+    assert multiprocessing.active_children() == []
+    assert _children(os.getpid()) == []
+
+
+def _children(pid: int) -> list[str]:
+    """The processes *pid* started that are still there (a worker left running, or not reaped)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(entry.name)
+    return found
+
+
 def test_feeds_written_by_workers_are_the_same(tmp_path: Path) -> None:
     in_a_fresh_process("check_feeds", str(tmp_path))
 

@@ -11,7 +11,7 @@ from podcaster.errors import CatalogueError, ConfigError, Problem, raise_if_erro
 from podcaster.folder.episodefile import FileSeen, load_episode
 from podcaster.folder.frontmatter import parse_front_matter
 from podcaster.folder.layout import PodcastFolder
-from podcaster.folder.lockfile import Lock, load_lock
+from podcaster.folder.lockfile import Lock, read_lock
 from podcaster.folder.showfile import load_show
 from podcaster.models import Episode, EpisodeType, Show
 from podcaster.parallel import map_shared, worker_count
@@ -72,13 +72,18 @@ def load_catalogue(root: Path, *, workers: int | None = None) -> Catalogue:
         # Report the episode files' problems too, so one run shows everything to fix.
         problems.extend(error.problems)
         show = None
-    lock = load_lock(root)
+    lock_text = read_lock(root)
     paths = list(PodcastFolder(root).episode_files())
     # Reading, parsing and rendering take the time: for large catalogues, this process and
     # forked workers share the files, each loading a run of neighbours (their folder listings).
+    # The episode files need only the lock's GUIDs: its records are built here meanwhile.
     workers = worker_count(len(paths), PARALLEL_FROM, workers)
-    state = (paths, show, lock.episodes.keys())
-    loaded = map_shared(_load_run, state, len(paths), workers)
+    state = (paths, show, lock_text.guids)
+    built: list[Lock] = []
+    loaded = map_shared(
+        _load_run, state, len(paths), workers, meanwhile=lambda: built.append(lock_text.load())
+    )
+    lock = built[0]
     episodes: list[Episode] = []
     lines: list[dict[str, int]] = []  # the line of each key in each episode's file
     files: dict[str, FileSeen] = {}

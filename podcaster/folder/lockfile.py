@@ -11,6 +11,7 @@ the file holds by then, so none is lost.
 from __future__ import annotations
 
 import json
+from collections.abc import Container
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -156,12 +157,40 @@ def _sections(
 
 def load_lock(root: Path) -> Lock:
     """Read ``podcast.lock`` in *root*; an absent file is an empty lock."""
+    return read_lock(root).load()
+
+
+@dataclass(frozen=True)
+class LockText:
+    """``podcast.lock`` read and parsed, its records not built yet (see :func:`read_lock`)."""
+
+    path: Path
+    text: str | None
+    document: dict[str, Any]
+
+    @property
+    def guids(self) -> Container[str]:
+        """The GUIDs it has media facts for."""
+        episodes = self.document.get("episodes")
+        return episodes.keys() if isinstance(episodes, dict) else ()
+
+    def load(self) -> Lock:
+        """The lock, with its records; :class:`CatalogueError` if the file is damaged."""
+        if self.text is None:
+            return Lock(path=self.path)
+        episodes, assets, feeds = _sections(self.document, self.path)
+        return Lock(path=self.path, episodes=episodes, assets=assets, feeds=feeds, read=self.text)
+
+
+def read_lock(root: Path) -> LockText:
+    """Read and parse ``podcast.lock`` in *root*, leaving its records to :meth:`LockText.load`.
+
+    Building the records of a large show takes a while: a caller that needs only
+    which GUIDs are there (loading episode files) may build them meanwhile.
+    """
     path = PodcastFolder(root).lock_file
     text = _read_text(path)
-    if text is None:
-        return Lock(path=path)
-    episodes, assets, feeds = _sections(_parse(text, path), path)
-    return Lock(path=path, episodes=episodes, assets=assets, feeds=feeds, read=text)
+    return LockText(path, text, _parse(text, path) if text is not None else {})
 
 
 def _entry_to_json(entry: LockEntry) -> dict[str, Any]:
