@@ -7,7 +7,7 @@ so the CLI can print ``path:line: message`` without knowing the cause.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -40,7 +40,12 @@ class Problem:
 
 
 class PodcasterError(Exception):
-    """Root of every error podcaster raises on purpose."""
+    """Root of every error podcaster raises on purpose.
+
+    *code*, when given, names the kind of problem for good, and *values* hold what its
+    message says of this one: an interface in another language (the French studio) words
+    the kinds it knows itself, and shows the message of the others.
+    """
 
     def __init__(
         self,
@@ -49,12 +54,16 @@ class PodcasterError(Exception):
         path: Path | str | None = None,
         line: int | None = None,
         problems: Iterable[Problem] = (),
+        code: str | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.problems: list[Problem] = list(problems)
         if not self.problems:
             self.problems = [Problem(path, message, line)]
         self.path = path
         self.line = line
+        self.code = code
+        self.values: Mapping[str, object] = values or {}
         super().__init__(message)
 
     def __str__(self) -> str:

@@ -12,10 +12,21 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from podcaster.studio import Role, add_user, set_password
+from podcaster.errors import CatalogueError, PodcasterError, Problem
+from podcaster.studio import (
+    Role,
+    UploadCut,
+    UploadError,
+    WallClockError,
+    add_user,
+    from_wall_clock,
+    set_password,
+)
 from tests.fixtures.site import DRAFT, NOW, make_site
 from tests.test_web_boundary import _crawl
 from web import create_app
+from web.studio.errortexts import ERROR_TEXTS, messages, say
+from web.studio.texts import texts
 
 PASSWORD = "correct horse battery"
 HTTPS = "https://podcast.example.org"
@@ -258,12 +269,16 @@ def test_bad_values_are_shown_beside_their_field(app: Flask) -> None:
     path = app.config["ROOT"] / "episodes/saison-1/premier-episode.md"
     before = path.read_bytes()
     form = _edit_form(client, "premier-episode")
+    shown = {}
     for changes, field in (({"title": "  "}, "title"), ({"date": "2024-03-31T02:30"}, "date")):
         response = client.post("/studio/episodes/premier-episode/", data={**form, **changes}, base_url=HTTPS)
         assert response.status_code == 422
         page = lxml.html.fromstring(response.data)
         assert page.cssselect(f"#{field}-errors li"), field
         assert page.cssselect(f"#{field}")[0].get("aria-invalid") == "true"
+        shown[field] = page.cssselect(f"#{field}-errors li")[0].text_content()
+    # In the studio's language, though the library refuses the time in English (the clocks go forward).
+    assert shown["date"].endswith(": Date invalide : 02:30 n’existe pas ce jour-là (on avance l’heure).")
     assert path.read_bytes() == before
     for bad in ({"type": "javascript:alert(1)"}, {"explicit": "<b>"}):
         assert (
@@ -400,3 +415,24 @@ def test_forms_bigger_than_they_may_carry_are_refused_before_they_are_read(app: 
     huge = {"csrf_token": token, "action": "publish", "slug": "x" * (2 << 20)}
     assert client.post("/studio/publier", data=huge, base_url=HTTPS).status_code == 413
     assert (studio / ".podcaster/users.json").read_bytes() == users
+
+
+def test_the_library_s_refusals_are_worded_in_the_studio_s_language() -> None:
+    french, english = texts("fr"), texts("en")
+    assert set(ERROR_TEXTS["fr"]) == set(ERROR_TEXTS["en"])
+    cut = UploadCut(1_048_576, 2_000_000)
+    assert say(cut, french) == (
+        "La connexion s’est interrompue après 1\u202f048\u202f576 octets : l’envoi reprend là où il s’était arrêté."
+    )
+    assert say(cut, english).startswith("The connection dropped after 1,048,576 bytes:")
+    assert str(cut) == "the request ended after 1,048,576 of 2,000,000 bytes"  # the CLI's and the logs' words
+    refused = UploadError("x.mp3 is not an audio file", "upload_not_audio", status=415, name="<x>.mp3")
+    assert say(refused, french).startswith("« <x>.mp3 » n’est pas un fichier audio")  # escaped by the page
+    # A refusal without a text here keeps the library's words, every one of them.
+    several = CatalogueError("two", problems=[Problem("a.md", "first"), Problem("b.md", "second")])
+    assert messages(several, french) == ["first", "second"]
+    assert say(PodcasterError("something else", code="unknown_here"), french) == "something else"
+    with pytest.raises(WallClockError) as caught:
+        from_wall_clock("demain", "Europe/Paris")
+    assert isinstance(caught.value, ValueError)
+    assert messages(caught.value, french) == ["Date invalide : « demain » n’est pas une date et une heure."]

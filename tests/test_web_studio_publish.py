@@ -186,7 +186,7 @@ def test_a_file_that_is_not_audio_is_refused_and_deleted(app: Flask, studio: Pat
     form_url = _tus(client, token, make_png(40, 40) * 50, name="image.mp3")
     refused = client.get(form_url, base_url=HTTPS)
     assert refused.status_code == 415
-    assert "image.mp3" in refused.get_data(as_text=True)
+    assert "« image.mp3 » n’est pas un fichier audio" in refused.get_data(as_text=True)
     assert not list((studio / ".podcaster/uploads").glob("*"))
     sent = client.post(
         "/studio/nouvel-episode/",
@@ -195,6 +195,7 @@ def test_a_file_that_is_not_audio_is_refused_and_deleted(app: Flask, studio: Pat
         base_url=HTTPS,
     )
     assert sent.status_code == 415
+    assert "« x.mp3 » n’est pas un fichier audio" in sent.get_data(as_text=True)
 
 
 def test_uploads_over_the_limit_or_at_a_wrong_offset_or_of_another_producer_are_refused(app: Flask) -> None:
@@ -204,6 +205,7 @@ def test_uploads_over_the_limit_or_at_a_wrong_offset_or_of_another_producer_are_
         "/studio/televersements/", headers={**headers, "Upload-Length": str(6 << 20)}, base_url=HTTPS
     )
     assert big.status_code == 413
+    assert big.get_json() == {"error": "Le fichier dépasse la limite de 5 Mo."}  # for the page's script
     made = client.post("/studio/televersements/", headers={**headers, "Upload-Length": "100"}, base_url=HTTPS)
     location = made.headers["Location"]
     patch = {**headers, "Content-Type": "application/offset+octet-stream"}

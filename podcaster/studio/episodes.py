@@ -115,11 +115,11 @@ class SaveResult:
 def find_episode_file(root: Path, slug: str) -> Path:
     """The file of the episode *slug*; a name that is not a plain slug is never looked up."""
     if not SLUG.match(slug):
-        raise CatalogueError(f"no episode named {slug!r}")
+        raise CatalogueError(f"no episode named {slug!r}", code="no_episode", values={"slug": slug})
     for path in PodcastFolder(root).episode_files():
         if path.stem == slug:
             return path
-    raise CatalogueError(f"no episode named {slug!r}")
+    raise CatalogueError(f"no episode named {slug!r}", code="no_episode", values={"slug": slug})
 
 
 def read_episode(root: Path, slug: str) -> EpisodeText:
@@ -216,7 +216,7 @@ def _write_checked(
 def preview_notes(markdown: str) -> str:
     """The notes as the site and the feeds show them: the same renderer and sanitiser."""
     if len(markdown) > MAX_NOTES:
-        raise CatalogueError(f"the notes are over {MAX_NOTES} characters")
+        raise _too_long("the notes are", "notes_too_long", MAX_NOTES)
     return render_notes(_clean_notes(markdown))
 
 
@@ -230,14 +230,24 @@ def from_wall_clock(text: str, zone: str) -> datetime:
     try:
         naive = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"not a date and time: {text!r}") from None
+        raise WallClockError(
+            f"not a date and time: {text!r}", code="date_unreadable", values={"text": text}
+        ) from None
     if naive.tzinfo is not None:
-        raise ValueError("give the time as the clock shows it, without an offset")
+        raise WallClockError("give the time as the clock shows it, no offset", code="date_with_offset")
     naive = naive.replace(microsecond=0)
     local = naive.replace(tzinfo=ZoneInfo(zone))
     if local.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != naive:
-        raise ValueError(f"{naive:%H:%M} does not exist on that day in {zone} (the clocks go forward)")
+        raise WallClockError(
+            f"{naive:%H:%M} does not exist on that day in {zone} (the clocks go forward)",
+            code="date_skipped",
+            values={"time": f"{naive:%H:%M}"},
+        )
     return local
+
+
+class WallClockError(PodcasterError, ValueError):
+    """A time :func:`from_wall_clock` refuses: to its callers, a value that is not a date."""
 
 
 def _read(path: Path) -> EpisodeText:
@@ -246,7 +256,9 @@ def _read(path: Path) -> EpisodeText:
     try:
         date = datetime.fromisoformat(str(data.get("date", "")).strip())
     except ValueError:
-        raise CatalogueError("the 'date' cannot be read; fix it in the file", path=path) from None
+        raise CatalogueError(
+            "the 'date' cannot be read; fix it in the file", path=path, code="date_in_file"
+        ) from None
     try:
         episode_type = EpisodeType(data.get("type", "full"))
     except ValueError:
@@ -275,23 +287,29 @@ def _read(path: Path) -> EpisodeText:
 
 def _check_lengths(changes: EpisodeChanges) -> None:
     if len(changes.title) > MAX_TITLE:
-        raise CatalogueError(f"the title is over {MAX_TITLE} characters")
+        raise _too_long("the title is", "title_too_long", MAX_TITLE)
     if len(changes.notes) > MAX_NOTES:
-        raise CatalogueError(f"the notes are over {MAX_NOTES} characters")
+        raise _too_long("the notes are", "notes_too_long", MAX_NOTES)
     if changes.date.tzinfo is None:
         raise CatalogueError("the date needs a time zone")
     extras = changes.extras
     if extras is None:
         return
     if len(extras.persons) > MAX_GUESTS:
-        raise CatalogueError(f"more than {MAX_GUESTS} guests")
+        raise CatalogueError(
+            f"more than {MAX_GUESTS} guests", code="too_many_guests", values={"limit": MAX_GUESTS}
+        )
     texts = [text for guest in extras.persons for text in (guest.name, guest.role, guest.href, guest.img)]
     if extras.location:
         texts += [extras.location.name, extras.location.geo, extras.location.osm]
     if extras.new_season:
         texts.append(extras.new_season.name)
     if any(text and len(text) > MAX_TEXT for text in texts):
-        raise CatalogueError(f"a guest, place or season field is over {MAX_TEXT} characters")
+        raise _too_long("a guest, place or season field is", "field_too_long", MAX_TEXT)
+
+
+def _too_long(what_is: str, code: str, limit: int) -> CatalogueError:
+    return CatalogueError(f"{what_is} over {limit} characters", code=code, values={"limit": limit})
 
 
 def _same(current: EpisodeText, changes: EpisodeChanges) -> bool:

@@ -41,14 +41,15 @@ from podcaster.studio.form.extras import show_with_season
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NAME = 200
 READ_SIZE = 1 << 20
+MiB = 1 << 20
 STALE_SECONDS = 7 * 24 * 3600  # an upload nobody resumed for a week is swept away
 
 
 class UploadError(PodcasterError):
     """An upload that cannot be accepted: unknown, someone else's, too large, at the wrong offset, not audio."""
 
-    def __init__(self, message: str, *, status: int = 400) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, code: str, *, status: int = 400, **values: object) -> None:
+        super().__init__(message, code=code, values=values)
         self.status = status  # what HTTP would answer; the library itself knows nothing of HTTP
 
 
@@ -78,9 +79,14 @@ class Probed:
 def start_upload(root: Path, owner: str, length: int, name: str, limit: int) -> Upload:
     """Open a new upload of *length* bytes for *owner*; refuse one over *limit* before a byte is sent."""
     if length <= 0:
-        raise UploadError("the file is empty")
+        raise UploadError("the file is empty", "upload_empty")
     if length > limit:
-        raise UploadError(f"the file is {length:,} bytes, over the limit of {limit:,} bytes", status=413)
+        raise UploadError(
+            f"the file is {length:,} bytes, over the limit of {limit:,} bytes",
+            "upload_too_large",
+            status=413,
+            limit=limit // MiB,
+        )
     folder = PodcastFolder(root).uploads_dir
     folder.mkdir(parents=True, exist_ok=True)
     _sweep(folder)
@@ -95,16 +101,16 @@ def start_upload(root: Path, owner: str, length: int, name: str, limit: int) -> 
 def find_upload(root: Path, upload_id: str, owner: str) -> Upload:
     """The upload *upload_id* of *owner*; another producer's is as unknown as one never made."""
     if not UPLOAD_ID.match(upload_id):
-        raise UploadError("no such upload", status=404)
+        raise UploadError("no such upload", "upload_unknown", status=404)
     folder = PodcastFolder(root).uploads_dir
     try:
         record = json.loads((folder / f"{upload_id}.json").read_text(encoding="utf-8"))
         part = folder / f"{upload_id}.part"
         offset = part.stat().st_size
     except (OSError, ValueError):
-        raise UploadError("no such upload", status=404) from None
+        raise UploadError("no such upload", "upload_unknown", status=404) from None
     if record.get("owner") != owner:
-        raise UploadError("no such upload", status=404)
+        raise UploadError("no such upload", "upload_unknown", status=404)
     return Upload(upload_id, int(record["length"]), str(record["name"]), owner, offset, part)
 
 
@@ -122,10 +128,12 @@ def append_chunk(
     with _exclusive(upload.path) as stream:
         size = stream.seek(0, os.SEEK_END)
         if offset != size:
-            raise UploadError(f"the upload is at byte {size}, not {offset}", status=409)
+            raise UploadError(
+                f"the upload is at byte {size}, not {offset}", "upload_offset", status=409, at=size
+            )
         room = upload.length - size
         if length is not None and length > room:
-            raise UploadError("more bytes than the upload declared", status=413)
+            raise UploadError("more bytes than the upload declared", "upload_overflow", status=413)
         spooled = _spooled_file(body) if length is not None else None
         if spooled is not None and length is not None:
             _copy_spooled(spooled, body.tell(), stream, size, length)
@@ -136,6 +144,11 @@ def append_chunk(
 
 class UploadCut(UploadError):
     """The request's body ended before its declared length: the connection dropped."""
+
+    def __init__(self, copied: int, length: int) -> None:
+        super().__init__(
+            f"the request ended after {copied:,} of {length:,} bytes", "upload_cut", received=copied
+        )
 
 
 def _spooled_file(body: IO[bytes]) -> int | None:
@@ -170,7 +183,7 @@ def _copy_spooled(source: int, start: int, stream: BinaryIO, end: int, length: i
         else:
             moved = os.pwrite(target, os.pread(source, min(want, READ_SIZE), start + copied), end + copied)
         if moved == 0:
-            raise UploadCut(f"the request ended after {copied:,} of {length:,} bytes")
+            raise UploadCut(copied, length)
         copied += moved
     stream.seek(0, os.SEEK_END)
 
@@ -187,12 +200,12 @@ def _copy_read(body: IO[bytes], stream: BinaryIO, room: int, length: int | None)
         if not chunk:
             break
         if copied + len(chunk) > room:
-            raise UploadError("more bytes than the upload declared", status=413)
+            raise UploadError("more bytes than the upload declared", "upload_overflow", status=413)
         stream.write(chunk)
         copied += len(chunk)
     stream.flush()
     if length is not None and copied < length:
-        raise UploadCut(f"the request ended after {copied:,} of {length:,} bytes")
+        raise UploadCut(copied, length)
 
 
 def store_whole(root: Path, owner: str, name: str, chunks: Iterable[bytes], limit: int) -> Upload:
@@ -204,10 +217,15 @@ def store_whole(root: Path, owner: str, name: str, chunks: Iterable[bytes], limi
             for chunk in chunks:
                 written += len(chunk)
                 if written > limit:
-                    raise UploadError(f"the file is over the limit of {limit:,} bytes", status=413)
+                    raise UploadError(
+                        f"the file is over the limit of {limit:,} bytes",
+                        "upload_too_large",
+                        status=413,
+                        limit=limit // MiB,
+                    )
                 stream.write(chunk)
         if written == 0:
-            raise UploadError("the file is empty")
+            raise UploadError("the file is empty", "upload_empty")
     except BaseException:
         discard_upload(root, upload.id, owner)
         raise
@@ -222,12 +240,23 @@ def probe_upload(root: Path, upload_id: str, owner: str) -> Probed:
     """Probe a complete upload as ``add`` does; anything but audio is deleted and refused."""
     upload = find_upload(root, upload_id, owner)
     if not upload.complete:
-        raise UploadError(f"the upload has {upload.offset:,} of {upload.length:,} bytes", status=409)
+        raise UploadError(
+            f"the upload has {upload.offset:,} of {upload.length:,} bytes",
+            "upload_incomplete",
+            status=409,
+            received=upload.offset,
+            length=upload.length,
+        )
     try:
         media, tags = _probed(str(upload.path), file_signature(upload.path))
     except MediaError:
         discard_upload(root, upload_id, owner)
-        raise UploadError(f"{upload.name} is not an audio file podcast apps can play", status=415) from None
+        raise UploadError(
+            f"{upload.name} is not an audio file podcast apps can play",
+            "upload_not_audio",
+            status=415,
+            name=upload.name,
+        ) from None
     return Probed(upload, media, tags)
 
 
@@ -322,7 +351,7 @@ def _exclusive(path: Path) -> Iterator[BinaryIO]:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UploadError(
-                "another request is writing this upload; ask for its offset", status=409
+                "another request is writing this upload; ask for its offset", "upload_busy", status=409
             ) from None
         try:
             yield stream

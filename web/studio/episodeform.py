@@ -33,6 +33,7 @@ from podcaster.studio import (
 )
 
 from .blueprint import bp, language, page
+from .errortexts import say
 from .security import limiter
 from .texts import texts
 
@@ -175,7 +176,7 @@ def notes_preview() -> Response:
         try:
             html = preview_notes(request.form.get("notes", ""))
         except CatalogueError as error:
-            response = jsonify(error=str(error.problems[0].message))
+            response = jsonify(error=say(error, texts(language())))
             response.status_code = 413
             return response
     response = Response(html, content_type="text/html; charset=utf-8")

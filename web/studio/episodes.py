@@ -15,6 +15,7 @@ from podcaster.studio import (
     EpisodeText,
     Outcome,
     Permission,
+    WallClockError,
     can,
     can_edit_episode,
     discard_all,
@@ -28,6 +29,7 @@ from podcaster.studio import (
 
 from .blueprint import _snapshot_or_none, account, bp, language, page
 from .episodeform import episode_values, fields_context, read_extras
+from .errortexts import messages, say
 from .history import commit
 from .texts import texts
 
@@ -62,8 +64,8 @@ def save(slug: str) -> Response:
     zone = current_app.config["STUDIO_TIMEZONE"]
     try:
         date = from_wall_clock(values["date"], zone)
-    except ValueError as error:
-        errors.setdefault("date", []).append(t["date_invalid"].format(reason=error))
+    except WallClockError as error:
+        errors.setdefault("date", []).append(say(error, t))
     try:
         episode_type = EpisodeType(values["type"])
     except ValueError:
@@ -95,7 +97,7 @@ def save(slug: str) -> Response:
         abort(403)
     except PodcasterError as error:
         discard_all(read.extras.attach)
-        return _form(episode, values, errors={"": [str(p.message) for p in error.problems]}, status=422)
+        return _form(episode, values, errors={"": messages(error, texts(language()))}, status=422)
     if result.outcome is Outcome.CONFLICT:
         assert result.current is not None
         return _form(

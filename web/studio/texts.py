@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import interface_language
+from .errortexts import ERROR_TEXTS
 from .formtexts import FORM_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -82,7 +83,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "Rien n’a été enregistré. Comparez les deux versions, puis reprenez vos modifications sur la version actuelle.",
         "conflict_current": "Version actuelle du fichier",
         "conflict_yours": "Votre version (non enregistrée)",
-        "date_invalid": "Date invalide : {reason}",
         "title_required": "Le titre est obligatoire.",
         "forbidden_title": "Accès refusé",
         "forbidden_text": "Votre rôle ne permet pas cette action : seuls l’édition et l’administration modifient un épisode qui n’est pas un brouillon.",
@@ -231,7 +231,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "Compare both versions, then make your changes again on the current one.",
         "conflict_current": "The file as it is now",
         "conflict_yours": "Your version (not saved)",
-        "date_invalid": "Invalid date: {reason}",
         "title_required": "The title is required.",
         "forbidden_title": "Forbidden",
         "forbidden_text": "Your role does not allow this: only editors and admins change an episode that is not a draft.",
@@ -308,6 +307,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 for _language, _form_texts in FORM_TEXTS.items():  # the episode form's own texts
     TEXTS[_language].update(_form_texts)
+for _language, _error_texts in ERROR_TEXTS.items():  # the library's refusals, by code
+    TEXTS[_language].update(_error_texts)
 
 
 def texts(show_language: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ from podcaster.studio import (
     Probed,
     UploadCut,
     UploadError,
+    WallClockError,
     append_chunk,
     create_draft,
     discard_all,
@@ -51,6 +52,7 @@ from .blueprint import _snapshot_or_none, account, bp, language, page, require
 from .episodeform import episode_values, fields_context, read_extras
 from .episodes import _form as episode_form
 from .episodes import _values as episode_form_values
+from .errortexts import messages, say
 from .history import commit_new_draft
 from .texts import texts
 
@@ -67,7 +69,7 @@ def _tus_headers(response: Response) -> Response:
 
 def _refusal(error: UploadError) -> Response:
     """The refusal as JSON, for the page's script to show; its status says what kind."""
-    response = jsonify(error=str(error.problems[0].message))
+    response = jsonify(error=say(error, texts(language())))
     response.status_code = error.status
     return _tus_headers(response)
 
@@ -105,7 +107,7 @@ def upload_whole() -> Response:
         )
         probe_upload(current_app.config["ROOT"], upload.id, account().name)
     except UploadError as error:
-        return _upload_page(str(error.problems[0].message), error.status)
+        return _upload_page(say(error, t), error.status)
     return redirect(url_for("studio.describe_upload", upload_id=upload.id))  # type: ignore[return-value]
 
 
@@ -124,7 +126,7 @@ def tus_create() -> Response:
     try:
         length = int(request.headers.get("Upload-Length", ""))
     except ValueError:
-        return _refusal(UploadError("Upload-Length is required"))
+        return _refusal(UploadError("Upload-Length is required", "upload_protocol"))
     name = _metadata(request.headers.get("Upload-Metadata", "")).get("filename", "audio")
     try:
         upload = start_upload(
@@ -196,7 +198,7 @@ def describe_upload(upload_id: str) -> Response:
     except UploadError as error:
         if error.status == 404:
             abort(404)
-        return _upload_page(str(error.problems[0].message), error.status)
+        return _upload_page(say(error, t), error.status)
     snap = _snapshot_or_none()
     seasons = [(season.number, season.name) for season in snap.show.seasons] if snap else []
     zone = current_app.config["STUDIO_TIMEZONE"]
@@ -218,8 +220,8 @@ def describe_upload(upload_id: str) -> Response:
     date: datetime | None = None
     try:
         date = from_wall_clock(values["date"], zone)
-    except ValueError as error:
-        errors["date"] = [t["date_invalid"].format(reason=error)]
+    except WallClockError as error:
+        errors["date"] = [say(error, t)]
     preview = form.get("action") == "preview"
     read = read_extras(form, [number for number, _ in seasons], stage=not preview and not errors)
     values.update(read.values)
@@ -229,8 +231,8 @@ def describe_upload(upload_id: str) -> Response:
     extras = read.extras
     if extras is not None:
         # The catalogue's own rules, before anything is written: guests, place, and each file sent.
-        for field, messages in extras_problems(extras).items():
-            errors.setdefault(field, []).extend(messages)
+        for field, found in extras_problems(extras).items():
+            errors.setdefault(field, []).extend(found)
         for staged in extras.attach:
             for message in staged_problems(staged, probed.media.duration):
                 errors.setdefault(staged.kind.value, []).append(message)
@@ -253,7 +255,7 @@ def describe_upload(upload_id: str) -> Response:
     except PodcasterError as error:
         discard_all(extras.attach)
         field = "season" if extras.new_season else ""
-        return _describe_page(probed, seasons, values, {field: [p.message for p in error.problems]}, 422)
+        return _describe_page(probed, seasons, values, {field: messages(error, t)}, 422)
     slug = added.path.stem
     now = current_app.config["CLOCK"]()
     record_activity(root, Activity(now, account().name, "created", slug, added.title))
