@@ -11,11 +11,37 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+class Message(str):
+    """A message, in English, that also names its kind (*code*) and the values it holds.
+
+    It is the text wherever text goes; an interface in another language words the
+    kinds it knows itself (see :class:`PodcasterError`, whose *code* is the same idea).
+    """
+
+    code: str
+    values: Mapping[str, object]
+
+    def __new__(cls, text: str, code: str, **values: object) -> Message:
+        message = super().__new__(cls, text)
+        message.code = code
+        message.values = values
+        return message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (the workers that load episode files send their problems back).
+        return _message, (str(self), self.code, dict(self.values))
+
+
+def _message(text: str, code: str, values: dict[str, object]) -> Message:
+    return Message(text, code, **values)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from podcaster.errors import did_you_mean
+from podcaster.errors import Message, did_you_mean
 
 # The Podcasting 2.0 namespace fixes this UUID as the base for podcast:guid.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -89,7 +89,10 @@ def person_from_mapping(
     role, group, href, img = (_text(raw, key, report, where) for key in ("role", "group", "href", "img"))
     for key, url in (("href", href), ("img", img)):
         if url is not None and not is_web_url(url):
-            report(f"'{key}' in {where} must be an http(s) URL, not {url!r}", key)
+            report(
+                Message(f"'{key}' in {where} must be an http(s) URL, not {url!r}", "not_web_url", value=url),
+                key,
+            )
     href, img = (url if url is not None and is_web_url(url) else None for url in (href, img))
     return Person(name, role or default_role, group or "cast", href, img) if name else None
 
@@ -125,14 +128,14 @@ def _text(
     value = raw.get(key)
     if value is None:
         if required:
-            report(f"{where} needs '{key}'", None)
+            report(Message(f"{where} needs '{key}'", "missing", field=key), None)
         return None
     if not isinstance(value, str):
         report(f"'{key}' in {where} must be text", key)
         return None
     value = value.strip()
     if required and not value:
-        report(f"'{key}' in {where} must not be empty", key)
+        report(Message(f"'{key}' in {where} must not be empty", "missing", field=key), key)
     return value or None
 
 

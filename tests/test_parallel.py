@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from podcaster.errors import CatalogueError
+from podcaster.errors import CatalogueError, Message
 from podcaster.feed.documents import render_feeds
 from podcaster.folder.catalogue import load_catalogue
 from podcaster.folder.lockfile import load_lock
@@ -185,6 +185,8 @@ def check_problems(folder: str) -> None:
     assert can_fork()
     root = _small_show(Path(folder) / "show")
     write_episode(root, "sans-titre", number=99, title="  ")
+    # A problem with a code (see errors.Message) comes back from a worker whole.
+    write_episode(root, "mauvais-lien", number=98, extra="persons:\n  - name: X\n    href: www.example.org")
     (root / "episodes" / "saison-2" / "illisible.md").write_text("pas de front matter\n", encoding="utf-8")
     reports = []
     for workers in (1, 3):
@@ -193,6 +195,9 @@ def check_problems(folder: str) -> None:
         reports.append([str(problem) for problem in caught.value.problems])
     assert reports[0] == reports[1]
     assert any("illisible.md:1" in report for report in reports[0])
+    assert [
+        problem.message.code for problem in caught.value.problems if isinstance(problem.message, Message)
+    ] == ["not_web_url"]
 
 
 def test_a_damaged_lock_is_reported_the_same_with_workers(tmp_path: Path) -> None:

@@ -167,22 +167,41 @@ def test_guests_and_place_reach_the_feed(client: FlaskClient, studio: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("fields", "field"),
+    ("fields", "field", "said"),
     [
-        ({"guest-0-name": "X", "guest-0-href": "javascript:alert(1)"}, "guest-0"),
-        ({"guest-0-name": "X", "guest-0-img": "data:text/html,<script>alert(1)</script>"}, "guest-0"),
-        ({"guest-0-name": "", "guest-0-href": "https://www.example.org/"}, "guest-0"),  # a link, no name
-        ({"place_geo": "geo:48.9,2.4"}, "location"),  # a place without a name
+        (
+            {"guest-0-name": "X", "guest-0-href": "javascript:alert(1)"},
+            "guest-0",
+            "« javascript:alert(1) » n’est pas une adresse web : écrivez-la en entier, en commençant par https://.",
+        ),
+        (
+            {"guest-0-name": "X", "guest-0-img": "data:text/html,<script>alert(1)</script>"},
+            "guest-0",
+            "« data:text/html,<script>alert(1)</script> » n’est pas une adresse web",
+        ),
+        (
+            {"guest-0-name": "X", "guest-0-href": "www.example.org/x"},
+            "guest-0",
+            "« www.example.org/x » n’est pas",
+        ),
+        (
+            {"guest-0-name": "", "guest-0-href": "https://www.example.org/"},
+            "guest-0",
+            "Donnez un nom.",
+        ),  # no name
+        ({"place_geo": "geo:48.9,2.4"}, "location", "Donnez un nom."),  # a place without a name
     ],
 )
 def test_bad_guests_and_places_are_refused_and_nothing_is_written(
-    client: FlaskClient, studio: Path, fields: dict[str, str], field: str
+    client: FlaskClient, studio: Path, fields: dict[str, str], field: str, said: str
 ) -> None:
     before = _tree(studio)
     response = _post(client, {**_form(client), **fields})
     assert response.status_code == 422
     page = lxml.html.fromstring(response.data)
     assert page.cssselect(f"#{field}-errors li")
+    # In the studio's language: the catalogue's rule says it in English for the command line.
+    assert said in page.get_element_by_id(f"{field}-errors").text_content()
     if field.startswith("guest-"):  # said beside the guest's own row, and tied to its fields
         name = page.get_element_by_id(f"{field}-name")
         assert f"{field}-errors" in name.get("aria-describedby", "").split()

@@ -29,7 +29,7 @@ from podcaster.studio import (
 
 from .blueprint import _snapshot_or_none, account, bp, language, page
 from .episodeform import episode_values, fields_context, read_extras
-from .errortexts import messages, say
+from .errortexts import messages, say, worded
 from .history import commit
 from .texts import texts
 
@@ -173,7 +173,7 @@ def _form(
     context: dict[str, Any] = {
         "episode": episode,
         "values": values,
-        "errors": errors or {},
+        "errors": worded(errors or {}, t),
         "conflict": conflict,
         "version": version or episode.version,
         "zone": zone,

@@ -2,15 +2,15 @@
 
 The library writes its messages in English, for the command line and the logs, and
 gives the refusals a producer meets in the studio a code and the values they hold
-(see :class:`podcaster.errors.PodcasterError`). A refusal without a text here is shown
-as the library wrote it.
+(:class:`podcaster.errors.PodcasterError`'s *code*, or a :class:`podcaster.errors.Message`
+among a form's problems). A refusal without a text here is shown as the library wrote it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from podcaster.errors import PodcasterError
+from podcaster.errors import Message, PodcasterError
 
 ERROR_TEXTS: dict[str, dict[str, str]] = {
     "fr": {
@@ -38,6 +38,9 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
         "error_date_unreadable": "Date invalide : « {text} » n’est pas une date et une heure.",
         "error_date_with_offset": "Date invalide : donnez l’heure que montre l’horloge, sans décalage horaire.",
         "error_date_skipped": "Date invalide : {time} n’existe pas ce jour-là (on avance l’heure).",
+        "error_missing": "Donnez un nom.",
+        "error_not_web_url": "« {value} » n’est pas une adresse web : écrivez-la en entier, en commençant par "
+        "https://.",
     },
     "en": {
         "thousands": ",",
@@ -62,17 +65,35 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
         "error_date_unreadable": "Invalid date: “{text}” is not a date and time.",
         "error_date_with_offset": "Invalid date: give the time the clock shows, without an offset.",
         "error_date_skipped": "Invalid date: {time} does not exist on that day (the clocks go forward).",
+        "error_missing": "Give a name.",
+        "error_not_web_url": "“{value}” is not a web address: write it in full, starting with https://.",
     },
 }
 
 
 def say(error: PodcasterError, t: Mapping[str, str]) -> str:
     """*error* in the studio's language when its code has a text here, else its first message."""
-    template = t.get(f"error_{error.code}") if error.code else None
-    if template is None:
+    if error.code is None:
         return str(error.problems[0].message)
-    values = {name: _shown(value, t["thousands"]) for name, value in error.values.items()}
-    return template.format(**values)
+    return _worded(error.code, error.values, t) or str(error.problems[0].message)
+
+
+def worded(errors: Mapping[str, list[str]], t: Mapping[str, str]) -> dict[str, list[str]]:
+    """A form's problems by field, each :class:`Message` whose code has a text here in the studio's language."""
+    return {
+        field: [
+            (_worded(message.code, message.values, t) if isinstance(message, Message) else None) or message
+            for message in messages
+        ]
+        for field, messages in errors.items()
+    }
+
+
+def _worded(code: str, values: Mapping[str, object], t: Mapping[str, str]) -> str | None:
+    template = t.get(f"error_{code}")
+    if template is None:
+        return None
+    return template.format(**{name: _shown(value, t["thousands"]) for name, value in values.items()})
 
 
 def messages(error: PodcasterError, t: Mapping[str, str]) -> list[str]:

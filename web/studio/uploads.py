@@ -52,7 +52,7 @@ from .blueprint import _snapshot_or_none, account, bp, language, page, require
 from .episodeform import episode_values, fields_context, read_extras
 from .episodes import _form as episode_form
 from .episodes import _values as episode_form_values
-from .errortexts import messages, say
+from .errortexts import messages, say, worded
 from .history import commit_new_draft
 from .texts import texts
 
@@ -324,7 +324,7 @@ def _describe_page(
         status,
         probed=probed,
         values=values,
-        errors=errors or {},
+        errors=worded(errors or {}, t),
         zone=current_app.config["STUDIO_TIMEZONE"],
         types=[(kind.value, t[f"type_{kind.value}"]) for kind in EpisodeType],
         explicit_choices=[(key, t[f"explicit_{key}"]) for key in EXPLICIT_CHOICES],
