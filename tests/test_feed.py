@@ -6,6 +6,7 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +18,7 @@ from lxml import etree
 
 from podcaster.errors import FeedError
 from podcaster.feed.episodes_json import EPISODES_JSON_VERSION, render_episodes_json
-from podcaster.feed.rss import APPLE_CATEGORIES, ShowFeeds, render_feed, render_items, render_show_feeds
+from podcaster.feed.rss import APPLE_CATEGORIES, ShowFeeds, render_feed, render_items
 from podcaster.folder.notes import render_notes
 from podcaster.models import (
     PODCAST_GUID_NAMESPACE,
@@ -440,6 +441,18 @@ def test_hubs_and_new_feed_url() -> None:
     assert xp(etree.fromstring(season), "channel/itunes:new-feed-url") == []
 
 
+def _show_feeds(
+    public_show: PublicShow,
+    episodes: list[PublicEpisode],
+    items: Callable[[Show, list[PublicEpisode]], list[bytes]] = render_items,
+) -> tuple[bytes, dict[int, bytes]]:
+    """What render_feeds does, in this process: the live episodes' items, then the channels around them."""
+    feeds = ShowFeeds(public_show, episodes, now=NOW)
+    with feeds.naming_unwritable_items():
+        rendered = items(public_show.show, feeds.live)
+    return feeds.assemble(rendered)
+
+
 def test_show_feeds_share_items_and_give_render_feed_s_bytes(episodes: list[PublicEpisode]) -> None:
     show = replace(SHOW, hubs=("https://websub.example.org/",), seasons=(*SHOW.seasons, Season(3, "Vide")))
     public_show = replace(PUBLIC_SHOW, show=show)
@@ -449,7 +462,7 @@ def test_show_feeds_share_items_and_give_render_feed_s_bytes(episodes: list[Publ
         rendered.append([public.episode.slug for public in live])
         return render_items(show, live)
 
-    whole, seasons = render_show_feeds(public_show, episodes, now=NOW, items=items)
+    whole, seasons = _show_feeds(public_show, episodes, items)
     assert rendered == [LIVE_SLUGS]  # each item written once, for every document
     assert whole == render_feed(public_show, episodes, self_url=URLS.feed, now=NOW)
     assert list(seasons) == [1, 2, 3]
@@ -463,7 +476,7 @@ def test_show_feeds_share_items_and_give_render_feed_s_bytes(episodes: list[Publ
 def test_show_feeds_name_a_control_character_like_render_feed(episodes: list[PublicEpisode]) -> None:
     broken = make_episode("s1e9-casse", number=9, title="Un titre\x07 cassé")
     with pytest.raises(FeedError) as caught:
-        render_show_feeds(PUBLIC_SHOW, [*episodes, broken], now=NOW)
+        _show_feeds(PUBLIC_SHOW, [*episodes, broken])
     with pytest.raises(FeedError) as expected:
         render_feed(PUBLIC_SHOW, [*episodes, broken], self_url=URLS.feed, now=NOW)
     assert [str(problem) for problem in caught.value.problems] == [
@@ -484,7 +497,7 @@ def test_show_feeds_raise_an_item_s_failure_before_a_channel_s(episodes: list[Pu
     with pytest.raises(FeedError) as channel_failure:
         feeds.assemble([b"<item/>"] * len(feeds.live))
     with pytest.raises(FeedError) as expected:
-        render_show_feeds(public_show, episodes, now=NOW)
+        _show_feeds(public_show, episodes)
     assert [str(problem) for problem in channel_failure.value.problems] == [
         str(problem) for problem in expected.value.problems
     ]

@@ -160,7 +160,7 @@ def render_items(show: Show, live: Sequence[PublicEpisode]) -> list[bytes]:
     """Each episode's ``<item>``, as the bytes it has in every feed of the show.
 
     Raises ValueError for text XML cannot carry, as lxml does;
-    :func:`podcaster.feed.rss.render_show_feeds` names the field.
+    :meth:`podcaster.feed.rss.ShowFeeds.naming_unwritable_items` names the field.
     """
     rss = Element("rss", nsmap=_namespaces())
     channel = SubElement(rss, "channel")

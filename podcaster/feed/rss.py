@@ -1,10 +1,10 @@
 """The podcast RSS feeds: feedgen, its iTunes extension and our ``podcast:`` one.
 
 :func:`render_feed` turns the public show and its episodes into the bytes of an
-RSS 2.0 document, for the whole show or for one season. :func:`render_show_feeds`
-renders the show's feed and every season's at once and writes each episode's
-``<item>`` only once (:mod:`podcaster.feed.items`): a season's feed holds the
-very bytes its items have in the show's feed.
+RSS 2.0 document, for the whole show or for one season. :class:`ShowFeeds` makes
+the show's feed and every season's at once from each episode's ``<item>``,
+written only once (:mod:`podcaster.feed.items`, by worker processes for a large
+show): a season's feed holds the very bytes its items have in the show's feed.
 
 The same input always gives the same bytes: nothing in the document depends on
 the clock (``lastBuildDate`` is the newest episode's date), so a rebuild with
@@ -14,7 +14,7 @@ nothing changed is byte-identical and ETags stay valid.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
@@ -38,7 +38,6 @@ from podcaster.models import PODCAST_GUID_NAMESPACE, PublicEpisode, PublicShow, 
 __all__ = [
     "APPLE_CATEGORIES",
     "GENERATOR",
-    "ItemRenderer",
     "ShowFeeds",
     "channel_artwork",
     "duration_seconds",
@@ -46,7 +45,6 @@ __all__ = [
     "live_episodes",
     "render_feed",
     "render_items",
-    "render_show_feeds",
     "rfc2822_date",
 ]
 
@@ -54,8 +52,6 @@ GENERATOR = "podcaster"
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 # Text is written escaped (never as CDATA): these bytes only ever appear as the channel's end tag.
 _CHANNEL_END = b"</channel>"
-
-ItemRenderer = Callable[[Show, Sequence[PublicEpisode]], list[bytes]]
 
 
 def live_episodes(
@@ -97,32 +93,13 @@ def render_feed(
         return _around(channel, render_items(public_show.show, live))
 
 
-def render_show_feeds(
-    public_show: PublicShow,
-    episodes: Sequence[PublicEpisode],
-    *,
-    now: datetime,
-    items: ItemRenderer = render_items,
-) -> tuple[bytes, dict[int, bytes]]:
-    """Render the show's feed and each season's feed (by number), every episode's item written once.
-
-    The bytes are those :func:`render_feed` gives for the show and for each season. *items*
-    renders the items, like :func:`render_items`; :class:`ShowFeeds` lets another render them
-    in worker processes while this one writes the channels.
-    """
-    feeds = ShowFeeds(public_show, episodes, now=now)
-    with feeds.naming_unwritable_items():
-        rendered = items(public_show.show, feeds.live)
-    return feeds.assemble(rendered)
-
-
 class ShowFeeds:
     """The show's feed and each season's, in two parts: the items, and the channels around them.
 
     Made, it holds the live episodes, newest first, the feed checked. Their items, rendered
     anywhere (within :meth:`naming_unwritable_items`), go to :meth:`assemble`, which writes the
-    channels unless :meth:`render_channels` already did, and gives :func:`render_show_feeds`'s
-    documents. A channel's failure is raised by :meth:`assemble`, after any of the items'.
+    channels unless :meth:`render_channels` already did, and gives the bytes :func:`render_feed`
+    gives for the show and for each season. A channel's failure is raised by :meth:`assemble`, after any of the items'.
     """
 
     def __init__(self, public_show: PublicShow, episodes: Sequence[PublicEpisode], *, now: datetime) -> None:
