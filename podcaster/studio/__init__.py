@@ -4,6 +4,8 @@ Both shells use it: ``podcaster user …`` manages accounts, the site's
 ``/studio/`` signs producers in and edits through the same functions.
 """
 
+# Figures and refusals are written with numbers grouped as the studio's language groups them.
+from podcaster.stats.charts import number
 from podcaster.studio.accounts import (
     MIN_PASSWORD,
     AccountError,
@@ -145,6 +147,7 @@ __all__ = [
     "from_wall_clock",
     "last_publish",
     "load_users",
+    "number",
     "period_days",
     "preview_notes",
     "probe_upload",

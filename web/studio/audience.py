@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response, current_app, request
 
 from podcaster.errors import PodcasterError
-from podcaster.studio import PERIODS, audience_view, period_days
+from podcaster.studio import PERIODS, audience_view, number, period_days
 
 from ..i18n import interface_language
 from .blueprint import bp, language, page
@@ -110,7 +110,5 @@ def audience() -> Response:
         period=period,
         start=start or "",
         end=end or "",
-        number=lambda n: f"{n:,}".replace(
-            ",", "\u202f" if interface_language(show_language) == "fr" else ","
-        ),
+        number=lambda n: number(n, show_language),
     )

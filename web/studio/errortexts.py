@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from podcaster.errors import Message, PodcasterError
+from podcaster.studio import number
 
 ERROR_TEXTS: dict[str, dict[str, str]] = {
     "fr": {
-        "thousands": "\u202f",
+        "numbers": "fr",  # how numbers are written: see podcaster.studio.number
         "error_upload_empty": "Le fichier est vide.",
         "error_upload_too_large": "Le fichier dépasse la limite de {limit} Mo.",
         "error_upload_unknown": "Cet envoi n’existe pas, ou plus : envoyez le fichier de nouveau.",
@@ -43,7 +44,7 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
         "https://.",
     },
     "en": {
-        "thousands": ",",
+        "numbers": "en",
         "error_upload_empty": "The file is empty.",
         "error_upload_too_large": "The file is over the limit of {limit} MB.",
         "error_upload_unknown": "This upload does not exist, or no longer: send the file again.",
@@ -93,7 +94,7 @@ def _worded(code: str, values: Mapping[str, object], t: Mapping[str, str]) -> st
     template = t.get(f"error_{code}")
     if template is None:
         return None
-    return template.format(**{name: _shown(value, t["thousands"]) for name, value in values.items()})
+    return template.format(**{name: _shown(value, t["numbers"]) for name, value in values.items()})
 
 
 def messages(error: PodcasterError, t: Mapping[str, str]) -> list[str]:
@@ -103,8 +104,6 @@ def messages(error: PodcasterError, t: Mapping[str, str]) -> list[str]:
     return [str(problem.message) for problem in error.problems]
 
 
-def _shown(value: object, thousands: str) -> object:
+def _shown(value: object, language: str) -> object:
     # Numbers grouped as the language writes them: 1 048 576 in French, 1,048,576 in English.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", thousands)
-    return value
+    return number(value, language) if isinstance(value, int) and not isinstance(value, bool) else value
