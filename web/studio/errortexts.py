@@ -74,9 +74,13 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
 
 def say(error: PodcasterError, t: Mapping[str, str]) -> str:
     """*error* in the studio's language when its code has a text here, else its first message."""
-    if error.code is None:
-        return str(error.problems[0].message)
-    return _worded(error.code, error.values, t) or str(error.problems[0].message)
+    return messages(error, t)[0]
+
+
+def messages(error: PodcasterError, t: Mapping[str, str]) -> list[str]:
+    """Every message of *error*: one, in the studio's language, when its code has a text here."""
+    said = _worded(error.code, error.values, t) if error.code else None
+    return [said] if said is not None else [str(problem.message) for problem in error.problems]
 
 
 def worded(errors: Mapping[str, list[str]], t: Mapping[str, str]) -> dict[str, list[str]]:
@@ -95,13 +99,6 @@ def _worded(code: str, values: Mapping[str, object], t: Mapping[str, str]) -> st
     if template is None:
         return None
     return template.format(**{name: _shown(value, t["numbers"]) for name, value in values.items()})
-
-
-def messages(error: PodcasterError, t: Mapping[str, str]) -> list[str]:
-    """Every message of *error*: one, in the studio's language, when its code has a text here."""
-    if error.code and f"error_{error.code}" in t:
-        return [say(error, t)]
-    return [str(problem.message) for problem in error.problems]
 
 
 def _shown(value: object, language: str) -> object:
